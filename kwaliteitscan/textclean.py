@@ -29,7 +29,6 @@ HYPHEN_PREFIXES = frozenset({
     "roc", "aoc", "ocw", "pdca", "kpi", "avg", "slb", "lob", "evc", "nt2", "ex", "oud", "niet", "e",
     "anti", "sociaal", "pr", "hr", "it", "cao", "wet", "ggz", "bhv", "mr", "cvb", "rvt", "oer", "nrto",
 })
-_DIGRAPHS = frozenset({"aa", "ee", "oo", "uu", "ai", "au", "ei", "eu", "ie", "oe", "ou", "ui", "ij"})
 _WORD_END = re.compile(r"(\w+)$")
 _WORD_START = re.compile(r"^(\w+)")
 
@@ -48,18 +47,15 @@ def keeps_hyphen(left: str, right: str, vocabulary: "Vocabulary | None" = None) 
     """
     if not left or not right:
         return True
-    if not right[0].isalpha() or right[0].isupper() or not left[-1].isalnum():
+    if not right[0].isalnum() or not left[-1].isalnum():
         return True
-    if left[-1].isdigit() or left.isupper():
-        return True
-    low_left, low_right = left.lower(), right.lower()
     if vocabulary is not None:
-        verdict = vocabulary.verdict(low_left, low_right)
+        verdict = vocabulary.verdict(left.lower(), right.lower())
         if verdict is not None:
             return verdict
-    if low_left in HYPHEN_PREFIXES:
+    if right[0].isupper() or right[0].isdigit() or left[-1].isdigit() or left.isupper():
         return True
-    return (low_left[-1] + low_right[0]) in _DIGRAPHS and low_left[-1] in "aeiou"
+    return left.lower() in HYPHEN_PREFIXES
 
 
 def join_hyphenated(before: str, after: str, vocabulary: "Vocabulary | None" = None,
