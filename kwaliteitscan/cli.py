@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -90,6 +91,8 @@ def main(
 ) -> None:
     """Code the kwaliteitsagenda's of Dutch MBO schools against a codebook on stagediscriminatie."""
     _state["debug"] = debug
+    if debug:
+        os.environ["KWALITEITSCAN_DEBUG"] = "1"  # worker processes keep their stderr
 
 
 @app.command()

@@ -8,6 +8,7 @@ decompression bomb or a file that hangs pdfium costs one error line, never the b
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import os
@@ -172,6 +173,10 @@ class Outcome:
 
 
 def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> None:
+    faulthandler.disable()  # a crash is reported through the pipe as one line, not dumped
+    if not os.environ.get("KWALITEITSCAN_DEBUG"):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # pdfium's own complaints would garble the progress display
     try:
         if memory_mb:
             limit = memory_mb * 1024 * 1024
