@@ -166,6 +166,161 @@ def _batch_exit_code(succeeded: int, total: int) -> int:
     return 3 if succeeded == 0 else PARTIAL_FAILURE
 
 
+# --------------------------------------------------------------------------- codebook
+
+codebook_app = typer.Typer(help="Check and inspect codebooks.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(codebook_app, name="codebook")
+
+CodebookOpt = Annotated[Optional[Path], typer.Option(
+    "--codebook", "-c", help="Codebook YAML (default: the bundled codebooks/stagediscriminatie.yaml).")]
+DbOpt = Annotated[Optional[Path], typer.Option(
+    "--db", help="Project file (default: kwaliteitscan.sqlite in the corpus folder).")]
+
+
+@codebook_app.command("validate")
+def codebook_validate(file: Annotated[Path, typer.Argument(help="The codebook YAML file.")]) -> None:
+    """Check a codebook; errors name the file, line and key."""
+    from .codebook import load_codebook
+
+    with handle_errors():
+        book = load_codebook(file)
+        patterns = sum(len(c.patterns) for t in book.themes for c in t.codes)
+        typer.echo(f"{file}: valid codebook {book.name} {book.version}: {len(book.themes)} themes, "
+                   f"{patterns} patterns, {len(book.checklist)} checklist points (sha256 {book.sha256[:12]})")
+
+
+@codebook_app.command("show")
+def codebook_show(file: Annotated[Optional[Path], typer.Argument(help="The codebook YAML file.")] = None) -> None:
+    """Print what a codebook contains: themes, codes, patterns, qualifiers, checklist."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .codebook import load_codebook
+
+    with handle_errors():
+        book = load_codebook(file)
+        console = Console(highlight=False)
+        console.print(f"[bold]{_escape(book.name)}[/bold] {_escape(book.version)}  sha256 {book.sha256[:12]}")
+        if book.description:
+            console.print(_escape(book.description))
+        table = Table("theme", "code", "patterns", "requires / exclude / scope", show_lines=True)
+        for theme in book.themes:
+            for code in theme.codes:
+                flags = [f"requires {', '.join(code.requires)}" if code.requires else "",
+                         f"exclude {', '.join(code.exclude)}" if code.exclude else "", code.scope,
+                         "weak" if code.weak else "", "negative" if code.polarity == "negative" else ""]
+                table.add_row(_escape(f"{theme.id}\n{theme.label}"), _escape(f"{code.id}\n{code.label}"),
+                              _escape(", ".join(p.source for p in code.patterns)),
+                              _escape("; ".join(f for f in flags if f)))
+        console.print(table)
+        for qualifier in book.qualifiers:
+            console.print(f"[bold]qualifier {qualifier.id}[/bold] ({_escape(qualifier.label)}"
+                          f"{', negative' if qualifier.polarity == 'negative' else ''}"
+                          f"{', weak' if qualifier.weak else ''}): "
+                          + _escape(", ".join(p.source for p in qualifier.patterns)))
+        for point in book.checklist:
+            console.print(f"[bold]checklist {point.id}[/bold]: {_escape(point.label)} — applies when "
+                          f"{_escape(json.dumps(point.applies_when, ensure_ascii=False))}")
+
+
+# --------------------------------------------------------------------------- code and export
+
+
+@app.command()
+def code(
+    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF), optionally with manifest.csv.")],
+    codebook: CodebookOpt = None,
+    db: DbOpt = None,
+    engine: EngineOpt = Engine.pdfium,
+    jobs: JobsOpt = 2,
+) -> None:
+    """Extract, segment and match a corpus; store candidate passages in the project."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .coding import code_corpus
+    from .corpus import find_pdfs
+
+    with handle_errors():
+        total = len(find_pdfs([corpus])) if corpus.exists() else 0
+        console = Console(stderr=True, highlight=False)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            extracting = progress.add_task("extract", total=total)
+            coding = progress.add_task("code", total=total)
+
+            def event(kind: str, text: str) -> None:
+                if kind == "extracted":
+                    progress.advance(extracting)
+                elif kind in ("coded", "unchanged"):
+                    progress.advance(coding)
+                elif kind == "failed":
+                    progress.advance(coding)
+                    console.print(f"[red]error:[/red] {_escape(text)}")
+
+            summary = code_corpus(corpus, codebook, db, jobs=jobs, engine=engine.value, on_event=event)
+        _print_summary(summary)
+        raise typer.Exit(_batch_exit_code(summary.documents, summary.documents + len(summary.failed)))
+
+
+def _print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    table = Table(title="kwaliteitscan code", show_header=True)
+    table.add_column("")
+    table.add_column("", justify="right")
+    table.add_row("documents", str(summary.documents))
+    table.add_row("  coded in this run", str(summary.coded))
+    table.add_row("pages", str(summary.pages))
+    for theme, count in sorted(summary.candidates_per_theme.items()):
+        table.add_row(f"candidates: {theme}", str(count))
+    table.add_row("candidates in all", str(sum(summary.candidates_per_theme.values())))
+    table.add_row("files that failed", str(len(summary.failed)))
+    console.print(table)
+    console.print(f"codebook {_escape(summary.codebook)}; pipeline {_escape(summary.pipeline)}")
+    console.print(f"project {_escape(str(summary.db))}; {summary.seconds:.1f} s")
+    for name, error in summary.failed:
+        console.print(f"[red]failed:[/red] {_escape(error)}")
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@app.command()
+def export(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
+    db: DbOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (required for xlsx).")] = None,
+    coder: Annotated[Optional[str], typer.Option("--coder", help="Only this coder's decisions.")] = None,
+) -> None:
+    """Export one row per candidate with its current decision (jsonl, csv or xlsx)."""
+    from .coding import default_db
+    from .errors import UsageError
+    from .exchange import export as write_export
+    from .exchange import export_rows
+    from .store import Project
+
+    with handle_errors():
+        if fmt is ExportFormat.xlsx and out is None:
+            raise UsageError("--format xlsx needs --out FILE.xlsx")
+        path = db or default_db(corpus)
+        if not path.exists():
+            raise UsageError(f"{path}: no project yet; run `kwaliteitscan code {corpus}` first")
+        with Project(path) as project:
+            rows = export_rows(project.candidates(), project.latest_decisions(coder))
+        text = write_export(rows, fmt.value, out)
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            _err_console().print(f"wrote {len(rows)} rows to {out}")
+
+
 def run() -> None:  # console-script entry point
     app()
 
