@@ -1,0 +1,178 @@
+"""Accuracy of the codebook against a hand-coded corpus (gold files in GOLD_FORMAT.md).
+
+Usage (from the repo root):
+    .venv/bin/python benchmarks/bench_accuracy.py [CORPUS] [--codebook FILE] [--out FILE]
+
+CORPUS (default corpus/) is any folder with PDFs, `manifest.csv` and `gold/<doc-id>.yaml`.
+The corpus is coded into a temporary project, then compared with the gold:
+- recall per theme: a gold passage is found when a candidate of its theme, in its document,
+  contains it in its passage (hit sentence + continuation sentences), or its hit sentence is
+  a part of the gold sentence covering at least half of it; "context recall" also counts a
+  gold passage that only stands in the candidate's context (the paragraph shown with it);
+- precision per theme: a candidate is right when it finds a gold passage of its theme;
+- matrix: the suggested status per document x theme against the gold status;
+- negatives: gold passages with polarity negative whose matching candidate is negative;
+- traps: gold traps that produced a candidate of their theme (fewer is better);
+- checklist: suggested checklist points against the gold flags;
+- pattern yield: candidates per pattern, and how many of them found gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kwaliteitscan.codebook import load_codebook  # noqa: E402
+from kwaliteitscan.coding import code_corpus  # noqa: E402
+from kwaliteitscan.extract import Cache  # noqa: E402
+from kwaliteitscan.status import checklist, statuses  # noqa: E402
+from kwaliteitscan.store import Project  # noqa: E402
+
+TARGETS = {"recall": 0.95, "precision": 0.6, "matrix": 0.9, "negative": 0.9}
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def finds(gold: str, cand: dict) -> bool:
+    g = norm(gold)
+    if g in norm(cand["passage"]):
+        return True
+    sentence = norm(cand["sentence"])
+    return sentence in g and len(sentence) >= 0.5 * len(g)
+
+
+class _Ev:
+    def __init__(self, c: dict) -> None:
+        self.theme, self.codes, self.polarity, self.weak = c["theme"], tuple(c["codes"]), c["polarity"], c["weak"]
+
+
+def evaluate(corpus: Path, codebook_path: Path | None) -> dict:
+    book = load_codebook(codebook_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite"
+        code_corpus(corpus, book, db, cache=Cache())
+        with Project(db) as project:
+            candidates = project.candidates()
+    by_doc: dict[str, list[dict]] = defaultdict(list)
+    for c in candidates:
+        by_doc[c["file"]].append(c)
+    golds = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((corpus / "gold").glob("*.yaml"))}
+    found, total, ctx_found = Counter(), Counter(), Counter()
+    right, made = Counter(), Counter()
+    neg_total = neg_ok = 0
+    traps_hit: list[tuple[str, str, str]] = []
+    cells = cells_ok = 0
+    flags_ok = flags_total = 0
+    mismatches: list[str] = []
+    misses: list[str] = []
+    yield_all, yield_right = Counter(), Counter()
+    for doc_id, gold in golds.items():
+        cands = by_doc.get(gold["document"], [])
+        passages = gold.get("passages") or []
+        for c in cands:
+            ok = any(p["theme"] == c["theme"] and finds(p["text"], c) for p in passages)
+            made[c["theme"]] += 1
+            right[c["theme"]] += ok
+            for pattern in c["patterns"]:
+                key = f"{c['theme']}.{pattern}"
+                yield_all[key] += 1
+                yield_right[key] += ok
+        for p in passages:
+            theme = p["theme"]
+            total[theme] += 1
+            hits = [c for c in cands if c["theme"] == theme and finds(p["text"], c)]
+            found[theme] += bool(hits)
+            ctx_found[theme] += bool(hits) or any(c["theme"] == theme and norm(p["text"]) in norm(c["context"])
+                                                  for c in cands)
+            if not hits:
+                misses.append(f"{doc_id} [{theme}] {p['text'][:110]}")
+            if p.get("polarity") == "negative":
+                neg_total += 1
+                neg_ok += any(c["polarity"] == "negative" for c in hits)
+        for trap in gold.get("traps") or []:
+            if any(c["theme"] == trap["theme"] and finds(trap["text"], c) for c in cands):
+                traps_hit.append((doc_id, trap["theme"], trap["text"][:100]))
+        evidence = [_Ev(c) for c in cands]
+        suggested = statuses(book, evidence)
+        for theme, status in (gold.get("themes") or {}).items():
+            cells += 1
+            if suggested.get(theme) == status:
+                cells_ok += 1
+            else:
+                mismatches.append(f"{doc_id} {theme}: gold {status}, suggested {suggested.get(theme)}")
+        applies = checklist(book, evidence)
+        gold_flags = set(gold.get("flags") or [])
+        for point, on in applies.items():
+            flags_total += 1
+            flags_ok += on == (point in gold_flags)
+    return dict(book=book, found=found, total=total, ctx_found=ctx_found, right=right, made=made,
+                neg=(neg_ok, neg_total), traps=traps_hit, matrix=(cells_ok, cells), flags=(flags_ok, flags_total),
+                mismatches=mismatches, misses=misses, yield_all=yield_all, yield_right=yield_right,
+                n_traps=sum(len(g.get("traps") or []) for g in golds.values()), docs=len(golds))
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{a / b:.2f}" if b else "n/a"
+
+
+def render(r: dict) -> str:
+    book = r["book"]
+    lines = [f"# Accuracy of codebook {book.name} {book.version} ({book.sha256[:12]})", "",
+             f"{r['docs']} documents with gold codings.", "",
+             "| theme | gold passages | recall | context recall | candidates | precision |",
+             "|---|---|---|---|---|---|"]
+    for theme in book.theme_ids:
+        lines.append(f"| {theme} | {r['total'][theme]} | {_pct(r['found'][theme], r['total'][theme])} | "
+                     f"{_pct(r['ctx_found'][theme], r['total'][theme])} | {r['made'][theme]} | "
+                     f"{_pct(r['right'][theme], r['made'][theme])} |")
+    tf, tt = sum(r["found"].values()), sum(r["total"].values())
+    rr, mm = sum(r["right"].values()), sum(r["made"].values())
+    lines.append(f"| **all** | {tt} | {_pct(tf, tt)} | {_pct(sum(r['ctx_found'].values()), tt)} | {mm} | {_pct(rr, mm)} |")
+    (mo, mt), (no, nt), (fo, ft) = r["matrix"], r["neg"], r["flags"]
+    lines += ["", f"- matrix cells agreeing with gold: {mo}/{mt} = {_pct(mo, mt)}",
+              f"- negative passages marked negative: {no}/{nt} = {_pct(no, nt)}",
+              f"- traps that produced a candidate of their theme: {len(r['traps'])}/{r['n_traps']}",
+              f"- checklist points agreeing with gold flags: {fo}/{ft} = {_pct(fo, ft)}", "", "## Targets", ""]
+    worst_recall = min((r["found"][t] / r["total"][t] for t in book.theme_ids if r["total"][t]), default=0)
+    worst_precision = min((r["right"][t] / r["made"][t] for t in book.theme_ids if r["made"][t]), default=0)
+    for label, value, target in (("recall (worst theme)", worst_recall, TARGETS["recall"]),
+                                 ("precision (worst theme)", worst_precision, TARGETS["precision"]),
+                                 ("matrix agreement", mo / mt if mt else 0, TARGETS["matrix"]),
+                                 ("negatives marked negative", no / nt if nt else 0, TARGETS["negative"])):
+        lines.append(f"- {label}: {value:.2f} (target ≥ {target}) {'PASS' if value >= target else 'FAIL'}")
+    lines += ["", "## Matrix cells that disagree", ""] + [f"- {m}" for m in r["mismatches"]]
+    lines += ["", "## Gold passages not found", ""] + [f"- {m}" for m in r["misses"]]
+    lines += ["", "## Traps that produced a candidate", ""] + [f"- {d} [{t}] {x}" for d, t, x in r["traps"]]
+    lines += ["", "## Pattern yield (candidates per pattern; how many found gold)", "",
+              "| theme.code: pattern | candidates | found gold |", "|---|---|---|"]
+    for key, n in sorted(r["yield_all"].items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"| {key.replace('|', '¦')} | {n} | {r['yield_right'][key]} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--codebook", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.md")
+    args = parser.parse_args(argv)
+    text = render(evaluate(args.corpus, args.codebook))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

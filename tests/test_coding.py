@@ -1,0 +1,217 @@
+"""Coding: matching Dutch forms, qualifiers, stable ids, decisions surviving a re-code, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kwaliteitscan.cli import app
+from kwaliteitscan.codebook import build_codebook, load_codebook
+from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.extract import Document, Page
+from kwaliteitscan.matcher import Matcher, code_document
+from kwaliteitscan.nlp import load_pipeline
+from kwaliteitscan.segment import segment
+from kwaliteitscan.status import checklist, statuses
+from kwaliteitscan.store import Project
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline("nl", prefer_trained=False)[0]
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_codebook(DATA / "mini.yaml")
+
+
+def candidates(text: str, book, nlp, pages: list[str] | None = None):
+    doc = Document("t.pdf", "0" * 64, tuple(Page(i + 1, t) for i, t in enumerate(pages or [text])))
+    return code_document(segment(doc, nlp, "test"), Matcher(book))
+
+
+def one_theme_book(patterns: list[str], **code) -> object:
+    data = {"name": "t", "version": "1", "themes": {"t": {"label": "T", "definition": "T", "codes": {
+        "c": {"label": "c", "patterns": patterns, **code}}}}}
+    return build_codebook(data, "t.yaml")
+
+
+@pytest.mark.parametrize("pattern, sentence", [
+    ("erkennen", "De scholen erkenden het probleem."),                   # lemma of an inflected verb
+    ("melding", "Alle meldingen worden geregistreerd."),                   # lemma of a plural
+    ("meldpunt*", "De meldpuntfunctionaris belt terug."),                  # compound by prefix glob
+    ("*discriminatie", "Het gaat om stagediscriminatie in de zorg."),      # compound by suffix glob
+    ("*discrimin*", "Ons stagediscriminatiebeleid is vernieuwd."),         # infix glob
+    ("begeleider*", "De bpv-begeleiders krijgen een training."),           # part of a hyphenated token
+    ("bpv", "De BPV-coördinator is aangesteld."),                         # abbreviation, any case
+    ("bol", "Eerstejaars BOL/BBL-studenten lopen stage."),               # slash-joined abbreviations
+    ("sociale norm", "Wij stellen een duidelijke sociale norm."),          # multi-word phrase
+    ("norm ... uitdragen", "Wij willen die norm actief naar bedrijven uitdragen."),  # gap
+    ("gemonitord|monitoren", "De aanpak wordt jaarlijks gemonitord."),    # alternatives
+])
+def test_pattern_forms_match(nlp, pattern, sentence):
+    found = candidates(sentence, one_theme_book([pattern]), nlp)
+    assert len(found) == 1 and found[0].sentence == sentence
+
+
+@pytest.mark.parametrize("pattern, sentence", [
+    ("norm", "De normjaartaak van docenten is 1659 uur."),
+    ("meldpunt", "Wij bellen het meldnummer."),
+    ("norm ... uitdragen", "Wij stellen een norm en gaan daarna pas veel later misschien ooit uitdragen."),
+])
+def test_near_misses_do_not_match(nlp, pattern, sentence):
+    assert candidates(sentence, one_theme_book([pattern]), nlp) == []
+
+
+def test_hyphenated_pdf_word_matches_after_extraction(make_pdf, nlp):
+    text = " ".join(["Onze aanpak van stagediscriminatie wordt door alle onderwijsprofessionals gedragen."] * 40)
+    pdf = make_pdf(text, layout="two-column")
+    from kwaliteitscan.extract import extract_file
+
+    doc = extract_file(pdf)
+    found = code_document(segment(doc, nlp, "test"), Matcher(one_theme_book(["stagediscriminatie"])))
+    assert len(found) == 40  # including the occurrences that were hyphenated at a line end
+
+
+def test_requires_exclude_scope_and_qualifiers(nlp, mini):
+    text = ("Het meldpunt verzuim registreert ziekmeldingen.\n\n"
+            "Een apart meldpunt achten wij niet nodig. Stagediscriminatie is zeldzaam.\n\n"
+            "In 2026 gaan wij een meldpunt inrichten.\n\n"
+            "Wij onderzoeken of matching op leerwens past. Matching gebeurt nu op de klik.")
+    found = {c.sentence: c for c in candidates(text, mini, nlp)}
+    assert "Het meldpunt verzuim registreert ziekmeldingen." not in found          # exclude
+    assert "In 2026 gaan wij een meldpunt inrichten." not in found               # requires: no discrimination cue
+    refused = found["Een apart meldpunt achten wij niet nodig."]                # paragraph scope satisfies requires
+    assert refused.polarity == "negative" and refused.qualifiers == ("negated",)
+    explored = found["Wij onderzoeken of matching op leerwens past."]
+    assert explored.weak and "exploratory" in explored.qualifiers and explored.polarity == "positive"
+    klik = found["Matching gebeurt nu op de klik."]
+    assert klik.polarity == "negative" and klik.codes == ("subjective",)
+
+
+def test_continuation_sentences_join_the_passage(nlp, mini):
+    text = ("Wij erkennen dat stagediscriminatie een probleem is. Die erkenning delen wij met de gemeente. "
+            "Daarnaast werken wij samen met SBB. Verder niets.")
+    [cand] = candidates(text, mini, nlp)
+    assert cand.sentence == "Wij erkennen dat stagediscriminatie een probleem is."
+    assert cand.passage.endswith("Daarnaast werken wij samen met SBB.")  # max_continuation = 2
+    assert cand.context == text
+
+
+def test_table_row_is_one_unit_with_header_as_context(nlp, mini):
+    text = "Ambitie | Indicator\nMeldpunt voor stagediscriminatie | aantal meldingen"
+    [cand] = candidates(text, mini, nlp)
+    assert cand.sentence == "Meldpunt voor stagediscriminatie | aantal meldingen"
+    assert cand.context == "Ambitie | Indicator\nMeldpunt voor stagediscriminatie | aantal meldingen"
+
+
+def test_status_and_checklist_rules(nlp, mini):
+    found = candidates("Wij onderzoeken of matching op leerwens past. Erkennen doen wij niets.", mini, nlp)
+    assert statuses(mini, found) == {"acknowledgement": "absent", "reporting_desk": "absent",
+                                     "objective_matching": "unclear"}
+    assert checklist(mini, found) == {"acknowledge_problem": True, "objective_criteria": True}
+    strong = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.", mini, nlp)
+    assert statuses(mini, strong)["acknowledgement"] == "present"
+    assert checklist(mini, strong) == {"acknowledge_problem": False, "objective_criteria": False}
+
+
+# --------------------------------------------------------------------------- the whole flow
+
+
+@pytest.fixture
+def mini_corpus(tmp_path, make_pdf):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    body = ("# Stages\n\nWij erkennen dat stagediscriminatie een probleem is. Die erkenning delen wij.\n\n"
+            "Een apart meldpunt achten wij niet nodig; studenten melden stagediscriminatie bij de mentor.\n\n"
+            "Matching op leerwens doen wij in twee teams.")
+    make_pdf(body, name="corpus/roc-aap-2024.pdf")
+    make_pdf(body.replace("twee teams", "alle teams"), name="corpus/roc-noot-2026.pdf")
+    (folder / "manifest.csv").write_text("file,institution,year\nroc-aap-2024.pdf,ROC Aap,2024\n", encoding="utf-8")
+    return folder
+
+
+def test_code_corpus_stores_candidates_with_manifest_and_file_name_metadata(mini_corpus):
+    summary = code_corpus(mini_corpus, DATA / "mini.yaml", jobs=2)
+    assert summary.documents == 2 and summary.coded == 2 and not summary.failed
+    assert summary.candidates_per_theme == {"acknowledgement": 2, "reporting_desk": 2, "objective_matching": 2}
+    with Project(summary.db) as project:
+        docs = {d["file"]: d for d in project.documents()}
+    assert (docs["roc-aap-2024.pdf"]["institution"], docs["roc-aap-2024.pdf"]["year"]) == ("ROC Aap", 2024)
+    assert (docs["roc-noot-2026.pdf"]["institution"], docs["roc-noot-2026.pdf"]["year"]) == ("ROC Noot", 2026)
+    assert "blank:nl" in summary.pipeline and docs["roc-aap-2024.pdf"]["pipeline"] == summary.pipeline
+
+
+def test_running_twice_changes_nothing(mini_corpus):
+    first = code_corpus(mini_corpus, DATA / "mini.yaml")
+    with Project(first.db) as project:
+        before = project.candidates()
+    second = code_corpus(mini_corpus, DATA / "mini.yaml")
+    assert second.coded == 0
+    with Project(second.db) as project:
+        assert project.candidates() == before
+
+
+def test_decisions_survive_a_recode_with_a_changed_codebook(mini_corpus, tmp_path):
+    first = code_corpus(mini_corpus, DATA / "mini.yaml")
+    with Project(first.db) as project:
+        cands = project.candidates()
+        ack = next(c for c in cands if c["theme"] == "acknowledgement")
+        project.add_decision(ack, "anna", "confirmed", note="duidelijk")
+    changed = (DATA / "mini.yaml").read_text(encoding="utf-8").replace('version: "0.1"', 'version: "0.2"').replace(
+        '"matching op leerwens", ', "")
+    book = tmp_path / "mini2.yaml"
+    book.write_text(changed, encoding="utf-8")
+    second = code_corpus(mini_corpus, book)
+    assert second.coded == 2
+    with Project(second.db) as project:
+        ids = {c["id"] for c in project.candidates()}
+        assert ack["id"] in ids  # same sentence, same theme: same id
+        decision = project.latest_decisions()[ack["id"]]
+    assert (decision["coder"], decision["decision"], decision["note"]) == ("anna", "confirmed", "duidelijk")
+
+
+def test_export_formats(mini_corpus, tmp_path):
+    code_corpus(mini_corpus, DATA / "mini.yaml")
+    result = runner.invoke(app, ["export", str(mini_corpus), "--format", "jsonl"])
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 0 and len(rows) == 6
+    assert list(rows[0]) == ["id", "document", "institution", "year", "page", "theme", "code", "polarity",
+                             "qualifiers", "score", "matched_terms", "passage", "context", "decision", "coder", "note"]
+    assert {r["decision"] for r in rows} == {"pending"}
+    refused = next(r for r in rows if r["theme"] == "reporting_desk")
+    assert refused["polarity"] == "negative" and refused["qualifiers"] == "negated"
+    csv_out = runner.invoke(app, ["export", str(mini_corpus), "--format", "csv"]).output
+    assert len(list(csv.DictReader(io.StringIO(csv_out)))) == 6
+    xlsx = tmp_path / "out.xlsx"
+    assert runner.invoke(app, ["export", str(mini_corpus), "--format", "xlsx", "--out", str(xlsx)]).exit_code == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx).active
+    assert [c.value for c in sheet[1]][:3] == ["id", "document", "institution"] and sheet.max_row == 7
+    assert sheet.data_validations.dataValidation[0].formula1 == '"pending,confirmed,rejected,uncertain"'
+
+
+def test_export_neutralises_formulas():
+    from kwaliteitscan.exchange import safe_cell
+
+    assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert safe_cell("+31 6") == "'+31 6" and safe_cell("@SUM") == "'@SUM" and safe_cell("\tx") == "'\tx"
+    assert safe_cell("gewoon") == "gewoon" and safe_cell(3) == 3 and safe_cell("a\x00b") == "ab"
+
+
+def test_cli_code_summary_and_no_project_error(mini_corpus, tmp_path):
+    result = runner.invoke(app, ["code", str(mini_corpus), "--codebook", str(DATA / "mini.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "candidates in all" in result.output and "blank:nl" in result.output
+    missing = runner.invoke(app, ["export", str(tmp_path / "leeg")])
+    assert missing.exit_code == 2 and "run `kwaliteitscan code" in missing.output
