@@ -454,8 +454,8 @@ def _code(check: _Checker, tid: str, cid, body, parent, gap: int, cue_names: set
                 check.fail(body, key, f"{where}.{key} names the cue {name!r}, which is not defined under cues")
         refs[key] = tuple(value)
     scope = body.get("scope", "sentence")
-    if scope not in ("sentence", "paragraph"):
-        check.fail(body, "scope", f"{where}.scope must be sentence or paragraph")
+    if scope not in ("sentence", "paragraph", "section"):
+        check.fail(body, "scope", f"{where}.scope must be sentence, paragraph or section")
     weight = body.get("weight", 1.0)
     if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight <= 100:
         check.fail(body, "weight", f"{where}.weight must be a number above 0")

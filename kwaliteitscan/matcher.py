@@ -159,68 +159,124 @@ class _Sentence:
     opener: str
 
 
-def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
-    """All candidates of one segmented document, in page and offset order."""
-    out: list[Candidate] = []
+@dataclass
+class _Unit:
+    """What the matcher codes at once: a paragraph, or the rows of one table."""
+
+    page: PageTokens
+    blocks: list[Block]
+
+
+def _units(seg: Segmented):
     for page in seg.pages:
+        unit: list[Block] = []
         for block in page.blocks:
-            out.extend(_code_block(seg.sha256, page, block, matcher))
+            same_table = unit and block.is_row and unit[-1].is_row and (
+                block.header == unit[-1].header or block.header == page.text[unit[0].start:unit[0].end])
+            if same_table:
+                unit.append(block)
+                continue
+            if unit:
+                yield _Unit(page, unit)
+            unit = [block]
+        if unit:
+            yield _Unit(page, unit)
+
+
+def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
+    """All candidates of one segmented document, in page and offset order.
+
+    Hits of one theme in one paragraph (or table row) are merged into one candidate per
+    polarity; the section heading above a paragraph counts as its topic for `scope: section`.
+    """
+    out: list[Candidate] = []
+    headings: list[tuple[int, set[str]]] = []
+    for unit in _units(seg):
+        matched = [[_match(unit.page, s, matcher) for s in block.sentences] for block in unit.blocks]
+        unit_cues = set().union(*(s.cues for sents in matched for s in sents))
+        blocks = unit.blocks
+        if len(blocks) > 1 and not blocks[0].header:  # a table: the header row says what each cell is
+            header_codes = [hit for sent in matched[0] for hits in sent.codes.values() for hit in hits]
+            for sentences in matched[1:]:
+                for sent in sentences:
+                    for hit in header_codes:
+                        sent.codes[hit[0].theme].append(hit)
+            blocks, matched = blocks[1:], matched[1:]
+        for block, sentences in zip(blocks, matched):
+            if block.heading:
+                cues = set().union(*(s.cues for s in sentences))
+                headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues)]
+            section_cues = set().union(*(h[1] for h in headings)) if headings else set()
+            out.extend(_block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher))
     return out
 
 
-def _code_block(sha: str, page: PageTokens, block: Block, matcher: Matcher) -> list[Candidate]:
-    sentences = []
-    for start, end, first, last in block.sentences:
-        sent = _Sentence(start, end, defaultdict(list), set(), set(), page.lower(first) if last > first else "")
-        for index, text in matcher.match_sentence(page, start, end, first, last):
-            entry = matcher.entries[index]
-            if entry.kind == "cue":
-                sent.cues.add(entry.owner)
-            elif entry.kind == "qualifier":
-                sent.qualifiers.add(entry.owner)
-            else:
-                sent.codes[entry.owner.theme].append((entry.owner, entry.pattern, text))
-        sentences.append(sent)
-    block_cues = set().union(*(s.cues for s in sentences)) if sentences else set()
-    header = block.header
-    context = f"{header}\n{page.text[block.start:block.end]}" if header else page.text[block.start:block.end]
-    candidates = []
-    for k, sent in enumerate(sentences):
-        for theme, hits in sent.codes.items():
-            kept = [h for h in hits if _allowed(h[0], sent.cues, block_cues)]
-            if kept:
-                candidates.append(_candidate(sha, page, sentences, k, theme, kept, context, matcher.codebook))
-    return candidates
+def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher) -> _Sentence:
+    start, end, first, last = sentence
+    sent = _Sentence(start, end, defaultdict(list), set(), set(), page.lower(first) if last > first else "")
+    for index, text in matcher.match_sentence(page, start, end, first, last):
+        entry = matcher.entries[index]
+        if entry.kind == "cue":
+            sent.cues.add(entry.owner)
+        elif entry.kind == "qualifier":
+            sent.qualifiers.add(entry.owner)
+        else:
+            sent.codes[entry.owner.theme].append((entry.owner, entry.pattern, text))
+    return sent
 
 
-def _allowed(code: Code, sentence_cues: set[str], block_cues: set[str]) -> bool:
+def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_cues: set[str]) -> bool:
     if any(cue in sentence_cues for cue in code.exclude):
         return False
-    scope = sentence_cues if code.scope == "sentence" else block_cues
+    scope = {"sentence": sentence_cues, "paragraph": sentence_cues | unit_cues,
+             "section": sentence_cues | unit_cues | section_cues}[code.scope]
     return all(cue in scope for cue in code.requires)
 
 
-def _candidate(sha, page, sentences, k, theme, hits, context, codebook: Codebook) -> Candidate:
-    sent = sentences[k]
-    passage_end = sent.end
-    settings = codebook.settings
-    for nxt in sentences[k + 1:k + 1 + settings.max_continuation]:
-        if nxt.opener not in settings.continuation or theme in nxt.codes:
+def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher) -> list[Candidate]:
+    book = matcher.codebook
+    negative_qualifiers = {q.id for q in book.qualifiers if q.polarity == "negative"}
+    groups: dict[tuple[str, str], list[tuple[int, list]]] = defaultdict(list)
+    for k, sent in enumerate(sentences):
+        for theme, hits in sent.codes.items():
+            kept = [h for h in hits if _allowed(h[0], sent.cues, unit_cues, section_cues)]
+            if kept:
+                negative = any(code.polarity == "negative" for code, _, _ in kept) or bool(
+                    sent.qualifiers & negative_qualifiers)
+                groups[(theme, "negative" if negative else "positive")].append((k, kept))
+    context = page.text[block.start:block.end]
+    if block.header:
+        context = f"{block.header}\n{context}"
+    return [_candidate(sha, page, block, sentences, theme, polarity, members, context, book)
+            for (theme, polarity), members in sorted(groups.items(), key=lambda kv: kv[1][0][0])]
+
+
+def _candidate(sha, page, block, sentences, theme, polarity, members, context, book: Codebook) -> Candidate:
+    first_k, last_k = members[0][0], members[-1][0]
+    passage_end = sentences[last_k].end
+    for nxt in sentences[last_k + 1:last_k + 1 + book.settings.max_continuation]:
+        if nxt.opener not in book.settings.continuation or theme in nxt.codes:
             break
         passage_end = nxt.end
-    codes = tuple(sorted({code.id for code, _, _ in hits}))
-    weights = {code.id: code.weight for code, _, _ in hits}
-    qualifiers = {q.id: q for q in codebook.qualifiers if q.id in sent.qualifiers}
-    negative = any(code.polarity == "negative" for code, _, _ in hits) or any(
-        q.polarity == "negative" for q in qualifiers.values())
-    score = sum(weights.values())
-    weak = (all(code.weak for code, _, _ in hits) or any(q.weak for q in qualifiers.values())
-            or score < codebook.min_score)
+    hits = [hit for _, kept in members for hit in kept]
+    qualifier_ids = set().union(*(sentences[k].qualifiers for k, _ in members))
+    qualifiers = [q for q in book.qualifiers if q.id in qualifier_ids]
+
+    def weak_sentence(k: int, kept: list) -> bool:
+        score = sum({code.id: code.weight for code, _, _ in kept}.values())
+        quals = [q for q in book.qualifiers if q.id in sentences[k].qualifiers]
+        return all(code.weak for code, _, _ in kept) or any(q.weak for q in quals) or score < book.min_score
+
+    start = sentences[first_k].start
+    suffix = "" if polarity == "positive" else ":negative"
     return Candidate(
-        id=candidate_id(sha, page.number, sent.start, sent.end, theme), document=sha, theme=theme, codes=codes,
-        page=page.number, start=sent.start, end=sent.end, passage_end=passage_end,
-        sentence=page.text[sent.start:sent.end], passage=page.text[sent.start:passage_end], context=context,
-        polarity="negative" if negative else "positive", qualifiers=tuple(sorted(qualifiers)), score=score,
-        weak=weak, terms=tuple(sorted({text for _, _, text in hits})),
+        id=candidate_id(sha, page.number, block.start, block.end, theme + suffix), document=sha, theme=theme,
+        codes=tuple(sorted({code.id for code, _, _ in hits})), page=page.number, start=start,
+        end=sentences[first_k].end, passage_end=passage_end, sentence=page.text[start:sentences[first_k].end],
+        passage=page.text[start:passage_end], context=context, polarity=polarity,
+        qualifiers=tuple(sorted(q.id for q in qualifiers)),
+        score=sum({code.id: code.weight for code, _, _ in hits}.values()),
+        weak=all(weak_sentence(k, kept) for k, kept in members),
+        terms=tuple(sorted({text for _, _, text in hits})),
         patterns=tuple(sorted({f"{code.id}: {pattern.source}" for code, pattern, _ in hits})),
     )

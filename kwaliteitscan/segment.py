@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .extract import Document, default_cache_dir
 
-SEGMENT_VERSION = "1"
+SEGMENT_VERSION = "2"
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Block:
     is_row: bool
     header: str  # for a table row: the table's header row, else ""
     sentences: list[tuple[int, int, int, int]]  # (start, end, first token, end token)
+    heading: int = 0  # 0: body text; else the heading level (1 = chapter; 9 = unnumbered heading)
 
 
 @dataclass
@@ -69,6 +72,18 @@ def split_blocks(text: str) -> list[tuple[int, int, bool, str]]:
     return out
 
 
+def heading_level(text: str) -> int:
+    """0 for body text; the depth of a numbered heading ("4.6 Meldpunt" -> 2); 9 for a short title."""
+    text = text.strip()
+    if not text or len(text) > 100 or text[-1] in ".:;,!?" or "|" in text:
+        return 0
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return numbered.group(1).count(".") + 1
+    words = text.split()
+    return 9 if len(words) <= 8 and text[0].isupper() else 0
+
+
 def segment(doc: Document, nlp, pipeline: str) -> Segmented:
     """Tokenise and split into sentences with `nlp` (see nlp.load_pipeline)."""
     pages: list[PageTokens] = []
@@ -101,7 +116,8 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
                 s_end = start + sent.end_char
                 sentences.append((s_start, s_end, t, t + n))
                 t += n
-        page.blocks.append(Block(start, end, is_row, header, sentences))
+        level = 0 if is_row else heading_level(page.text[start:end])
+        page.blocks.append(Block(start, end, is_row, header, sentences, level))
     return Segmented(doc.sha256, pipeline, pages)
 
 
@@ -118,13 +134,13 @@ def _cache_path(sha: str, pipeline: str, root: Path | None) -> Path:
 def to_json(seg: Segmented) -> dict:
     return {"sha256": seg.sha256, "pipeline": seg.pipeline, "pages": [
         {"number": p.number, "text": p.text, "spans": p.spans, "lemmas": p.lemmas,
-         "blocks": [[b.start, b.end, b.is_row, b.header, b.sentences] for b in p.blocks]} for p in seg.pages]}
+         "blocks": [[b.start, b.end, b.is_row, b.header, b.sentences, b.heading] for b in p.blocks]} for p in seg.pages]}
 
 
 def from_json(data: dict) -> Segmented:
     pages = []
     for p in data["pages"]:
-        blocks = [Block(b[0], b[1], b[2], b[3], [tuple(s) for s in b[4]]) for b in p["blocks"]]
+        blocks = [Block(b[0], b[1], b[2], b[3], [tuple(s) for s in b[4]], b[5]) for b in p["blocks"]]
         pages.append(PageTokens(p["number"], p["text"], blocks, [tuple(s) for s in p["spans"]],
                                 {int(k): v for k, v in p["lemmas"].items()}))
     return Segmented(data["sha256"], data["pipeline"], pages)
