@@ -73,14 +73,13 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> int:
     removed = 0
     for page, chosen in zip(pages, edges):
         tables = ruled_regions(page.rulings)
-        keep = []
-        for i, line in enumerate(page.lines):
-            if i in chosen and not _in_regions(line, tables) and _is_running(line.text, at_edge, prefix_at_edge,
-                                                                             inside, threshold):
-                removed += 1
-                continue
-            keep.append(line)
-        page.lines = keep
+        running = {i for i in chosen if not _in_regions(page.lines[i], tables)
+                   and _is_running(page.lines[i].text, at_edge, prefix_at_edge, inside, threshold)}
+        # what shares a baseline with a running line is running too (a chapter title beside the header)
+        baselines = [page.lines[i].bottom for i in running]
+        running |= {i for i in chosen if any(abs(page.lines[i].bottom - b) < 1.5 for b in baselines)}
+        removed += len(running)
+        page.lines = [line for i, line in enumerate(page.lines) if i not in running]
     return removed
 
 

@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/kwaliteitscan extract corpus/ --format text --out out/text
-echo "Extracted text is in out/text/"
+mkdir -p out
+.venv/bin/kwaliteitscan code corpus/ --db out/demo.sqlite
+.venv/bin/kwaliteitscan export corpus/ --db out/demo.sqlite --format xlsx --out out/candidates.xlsx
+echo "Candidates: out/candidates.xlsx (project: out/demo.sqlite)"

@@ -50,6 +50,16 @@ def test_running_header_footer_and_page_numbers_are_removed(make_pdf):
     assert "ROC Testland · 2024" in doc.pages[0].text  # the title block is body text, it stays
 
 
+def test_chapter_title_beside_the_running_header_is_removed_also_for_short_chapters(make_pdf):
+    chapters = [f"# {i} Hoofdstuk nummer {i}\n\n" + "\n\n".join(PARAGRAPHS[:4]) for i in range(1, 9)]
+    doc = extract_file(make_pdf("\n\n".join(chapters), layout="two-column"))
+    text = doc.text()
+    for i in range(1, 9):
+        assert text.count(f"Hoofdstuk nummer {i}") == 1, i  # only the heading itself
+    flat_text = flat(text)
+    assert all(flat_text.count(p) == 8 for p in PARAGRAPHS[:4])
+
+
 def test_paragraphs_are_kept(make_pdf):
     doc = extract_file(make_pdf("\n\n".join(PARAGRAPHS[:4])))
     blocks = doc.pages[0].text.split("\n\n")
