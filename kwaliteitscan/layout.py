@@ -44,8 +44,11 @@ class Block:
 # --------------------------------------------------------------------------- headers and footers
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _edge_key(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", normalize(text).lower())).strip()
+    return " ".join(_DIGITS.sub("#", text.lower()).split())
 
 
 def remove_running_lines(pages: list[RawPage], edge: int = 3) -> int:
@@ -84,10 +87,9 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> int:
 
 
 def _is_running(text: str, at_edge: Counter, prefix_at_edge: Counter, inside: Counter, threshold: int) -> bool:
-    stripped = normalize(text).strip()
-    if _PAGE_NUMBER.match(stripped):
+    if _PAGE_NUMBER.match(normalize(text).strip()):
         return True
-    key = _edge_key(stripped)
+    key = _edge_key(text)  # the same key as counted, markers and all
     if at_edge[key] >= threshold and at_edge[key] >= 2 * inside[key]:
         return True
     return len(key) >= 30 and prefix_at_edge[key[:30]] >= threshold and inside[key] == 0
@@ -260,9 +262,9 @@ def layout_document(pages: list[RawPage]) -> list[list[Block]]:
     """Lay out all pages; a word hyphenated across a page break is completed on its first page."""
     remove_running_lines(pages)
     vocabulary = Vocabulary()
+    ends = "".join(LINE_END_HYPHENS)
     for page in pages:
-        for line in page.lines:
-            vocabulary.add_text(line.text.rstrip("".join(LINE_END_HYPHENS)))
+        vocabulary.add_text("\n".join(line.text.rstrip(ends) for line in page.lines))
     laid = [layout_page(page, vocabulary) for page in pages]
     for this, nxt in zip(laid, laid[1:]):
         _carry_over(this, nxt, vocabulary)

@@ -111,13 +111,18 @@ def _pdfium_pages(path: Path) -> Iterator[RawPage]:
 def _pdfium_page(page, number: int, raw) -> RawPage:
     width, height = page.get_size()
     result = RawPage(number, width, height)
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+    handle = page.raw
+    box = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(v) for v in box]
+    for i in range(raw.FPDFPage_CountObjects(handle)):
+        obj = raw.FPDFPage_GetObject(handle, i)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
-            continue
-        left, bottom, right, top = obj.get_bounds()
-        if min(right - left, top - bottom) <= 2.5 and max(right - left, top - bottom) >= 4:
-            result.rulings.append(Ruling(left, right, height - top, height - bottom))
+        elif kind == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPageObj_GetBounds(obj, *refs):
+            left, bottom, right, top = (v.value for v in box)
+            if min(right - left, top - bottom) <= 2.5 and max(right - left, top - bottom) >= 4:
+                result.rulings.append(Ruling(left, right, height - top, height - bottom))
     tables = ruled_regions(result.rulings)
     textpage = page.get_textpage()
     try:
@@ -190,10 +195,11 @@ class _PdfiumLines:
         size = float(self.raw.FPDFText_GetFontSize(self.handle, first)) or 10.0
         x0, _, top, _ = self.box(first)
         _, x1, _, bottom = self.box(last)
-        pieces = [(first, last)]
         mode = self._split_mode(x0, x1, top, bottom)
-        if mode:
-            pieces = self._split(first, last, size, mode)
+        pieces = self._split(first, last, size, mode) if mode else [(first, last)]
+        if len(pieces) == 1:
+            body = text[first:last + 1] + ("\ufffe" if broken else "")
+            return [Line(body, x0, max(x0, x1), top, bottom, size, broken)]
         out = []
         for i, (a, b) in enumerate(pieces):
             px0, _, ptop, _ = self.box(a)
@@ -208,7 +214,12 @@ class _PdfiumLines:
         for tx0, ttop, tx1, tbottom in self.tables:
             if x0 < tx1 and x1 > tx0 and top < tbottom and bottom > ttop:
                 return "all"
-        return "middle" if (x1 - x0) > 0.55 * self.width else None
+        if (x1 - x0) <= 0.55 * self.width:
+            return None
+        # a wide line: only when nothing is printed at the page's middle can it cross a gutter
+        middle_y = self.height - (top + bottom) / 2
+        hit = self.raw.FPDFText_GetCharIndexAtPos(self.handle, self.width / 2, middle_y, 3.0, 1.0)
+        return "middle" if hit < 0 or self.text[hit:hit + 1].isspace() else None
 
     def _split(self, first: int, last: int, size: float, mode: str) -> list[tuple[int, int]]:
         text = self.text
@@ -268,7 +279,6 @@ def _pdfplumber_pages(path: Path) -> Iterator[RawPage]:
 def _pdfplumber_page(page, number: int) -> RawPage:
     result = RawPage(number, float(page.width), float(page.height))
     words = page.extract_words(extra_attrs=["size"], keep_blank_chars=False, use_text_flow=False)
-    result.lines = _group_words(words)
     for obj in list(page.lines) + list(page.rects):
         x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
         if min(x1 - x0, bottom - top) <= 2.5 and max(x1 - x0, bottom - top) >= 4:
@@ -277,11 +287,12 @@ def _pdfplumber_page(page, number: int) -> RawPage:
             result.rulings.extend([Ruling(x0, x1, top, top), Ruling(x0, x1, bottom, bottom),
                                    Ruling(x0, x0, top, bottom), Ruling(x1, x1, top, bottom)])
     result.has_images = bool(page.images)
+    result.lines = _group_words(words, [r for r in result.rulings if not r.horizontal])
     return result
 
 
-def _group_words(words: list[dict]) -> list[Line]:
-    """Words to physical lines: same baseline, split where the gap is wider than a column gap."""
+def _group_words(words: list[dict], verticals: list[Ruling] = ()) -> list[Line]:
+    """Words to physical lines: same baseline, split at wide gaps and at table cell borders."""
     rows: list[list[dict]] = []
     for word in sorted(words, key=lambda w: w["bottom"]):
         size = float(word.get("size", 10))
@@ -295,7 +306,10 @@ def _group_words(words: list[dict]) -> list[Line]:
         piece = [row[0]]
         for word in row[1:]:
             size = float(word.get("size", 10))
-            if word["x0"] - piece[-1]["x1"] > max(1.2 * size, 8.0):
+            prev = piece[-1]
+            border = any(prev["x1"] - 1 <= v.x0 <= word["x0"] + 1 and v.top <= word["bottom"] and v.bottom >= word["top"]
+                         for v in verticals)
+            if border or word["x0"] - prev["x1"] > max(1.2 * size, 8.0):
                 lines.append(_words_line(piece))
                 piece = []
             piece.append(word)
