@@ -280,7 +280,8 @@ def _print_summary(summary) -> None:
     table.add_row("files that failed", str(len(summary.failed)))
     console.print(table)
     console.print(f"codebook {_escape(summary.codebook)}; pipeline {_escape(summary.pipeline)}")
-    console.print(f"project {_escape(str(summary.db))}; {summary.seconds:.1f} s")
+    stages = ", ".join(f"{name} {secs:.1f} s" for name, secs in summary.stage_seconds.items())
+    console.print(f"project {_escape(str(summary.db))}; {summary.seconds:.1f} s ({stages})")
     for name, error in summary.failed:
         console.print(f"[red]failed:[/red] {_escape(error)}")
 

@@ -66,6 +66,8 @@ class CodingSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: where the time went: extraction (incl. cache look-ups), segmenting + matching, database writes
+    stage_seconds: dict[str, float] = field(default_factory=lambda: {"extract": 0.0, "code": 0.0, "store": 0.0})
 
 
 # --------------------------------------------------------------------------- worker side
@@ -125,8 +127,10 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     with Project(db_path) as project:
         project.save_codebook(book)
         project.set_meta("pipeline", pipeline)
+        mark = time.perf_counter()
         outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
                                 on_done=lambda o: notify("extracted", o.path.name))
+        summary.stage_seconds["extract"] = time.perf_counter() - mark
         todo: list[tuple[Document, Entry]] = []
         for outcome in outcomes:
             if outcome.error:
@@ -143,16 +147,20 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             else:
                 todo.append((doc, entry))
         project.deactivate_missing({o.document.sha256 for o in outcomes if o.document})
+        mark = time.perf_counter()
         for doc, entry, candidates, error in _code_all(todo, book, pipeline, cache.root, jobs):
             if error:
                 summary.failed.append((doc.document, error))
                 notify("failed", error)
                 continue
+            store_start = time.perf_counter()
             project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
                                      year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
                                      pipeline=pipeline, codebook_sha=book.sha256, candidates=candidates)
+            summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)
+        summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
         summary.candidates_per_theme = Counter(c["theme"] for c in project.candidates())
     summary.seconds = time.perf_counter() - started
     return summary
