@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 COLUMNS = ("id", "document", "institution", "year", "page", "theme", "code", "polarity", "qualifiers", "score",
-           "matched_terms", "passage", "context", "decision", "coder", "note")
+           "matched_terms", "passage", "context", "decision", "coder", "note", "codebook")
 DECISIONS = ("pending", "confirmed", "rejected", "uncertain")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -33,6 +33,7 @@ def export_rows(candidates: list[dict], decisions: dict[str, dict]) -> list[dict
             "matched_terms": ";".join(c["terms"]), "passage": c["passage"], "context": c["context"],
             "decision": decision.get("decision", "pending"), "coder": decision.get("coder", ""),
             "note": decision.get("note", ""),
+            "codebook": f"{c['codebook_name']} {c['codebook_version']} ({c['codebook'][:12]})",
         })
     return rows
 

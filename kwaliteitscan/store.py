@@ -147,8 +147,9 @@ class Project:
 
     def candidates(self, *, theme: str | None = None, institution: str | None = None) -> list[dict]:
         """Candidates of the active documents, joined with their document, in reading order."""
-        query = """SELECT c.*, d.file, d.institution, d.year FROM candidates c JOIN documents d ON d.sha256 = c.document
-                   WHERE d.active = 1"""
+        query = """SELECT c.*, d.file, d.institution, d.year, b.name AS codebook_name, b.version AS codebook_version
+                   FROM candidates c JOIN documents d ON d.sha256 = c.document
+                   JOIN codebooks b ON b.sha256 = c.codebook WHERE d.active = 1"""
         args: list = []
         if theme:
             query += " AND c.theme = ?"

@@ -186,7 +186,9 @@ def test_export_formats(mini_corpus, tmp_path):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert result.exit_code == 0 and len(rows) == 6
     assert list(rows[0]) == ["id", "document", "institution", "year", "page", "theme", "code", "polarity",
-                             "qualifiers", "score", "matched_terms", "passage", "context", "decision", "coder", "note"]
+                             "qualifiers", "score", "matched_terms", "passage", "context", "decision", "coder", "note",
+                             "codebook"]
+    assert rows[0]["codebook"].startswith("mini 0.1 (")
     assert {r["decision"] for r in rows} == {"pending"}
     refused = next(r for r in rows if r["theme"] == "reporting_desk")
     assert refused["polarity"] == "negative" and refused["qualifiers"] == "negated"
