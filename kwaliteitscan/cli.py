@@ -284,6 +284,12 @@ def _print_summary(summary) -> None:
     console.print(f"project {_escape(str(summary.db))}; {summary.seconds:.1f} s ({stages})")
     for name, error in summary.failed:
         console.print(f"[red]failed:[/red] {_escape(error)}")
+    if summary.reattached:
+        console.print(f"{summary.reattached} decision(s) re-attached to their moved passage")
+    for row in summary.unattached:
+        console.print(f"[yellow]not re-attached:[/yellow] decision #{row['seq']} of {_escape(row['coder'])} "
+                      f"({row['decision']}, {row['theme']}): {_escape((row['quote'] or '')[:70])!r}; it stays in "
+                      "the log, see `kwaliteitscan integrity`")
 
 
 class ExportFormat(str, Enum):
@@ -320,6 +326,173 @@ def export(
             sys.stdout.write(text)
         else:
             _err_console().print(f"wrote {len(rows)} rows to {out}")
+
+
+# --------------------------------------------------------------------------- review, import, agreement
+
+
+def _open_project(corpus: Path, db: Optional[Path]):
+    from .coding import default_db
+    from .errors import UsageError
+    from .store import Project
+
+    path = db or default_db(corpus)
+    if not path.exists():
+        raise UsageError(f"{path}: no project yet; run `kwaliteitscan code {corpus}` first")
+    return Project(path)
+
+
+def _project_codebook(project):
+    """The codebook the project's candidates were made with (the latest one used)."""
+    from .codebook import build_codebook, load_yaml
+
+    row = project.db.execute("SELECT c.sha256, c.text, c.path FROM codebooks c JOIN documents d ON d.codebook = c.sha256 "
+                             "WHERE d.active = 1 LIMIT 1").fetchone()
+    if row is None:
+        from .codebook import load_codebook
+
+        return load_codebook()
+    return build_codebook(load_yaml(row["text"], row["path"]), row["path"], row["text"], row["sha256"])
+
+
+CoderOpt = Annotated[Optional[str], typer.Option("--coder", help="Your name as a coder (decisions are per coder).")]
+
+
+@app.command()
+def review(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
+    db: DbOpt = None,
+    coder: CoderOpt = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="Only candidates of this theme.")] = None,
+    institution: Annotated[Optional[str], typer.Option("--institution", help="Only this institution.")] = None,
+    resolve: Annotated[bool, typer.Option("--resolve", help="As lead coder: settle where --coders disagree.")]
+    = False,
+    coders: Annotated[Optional[str], typer.Option("--coders", help="With --resolve: the coders, e.g. A,B.")] = None,
+) -> None:
+    """Review pending candidates one at a time with single keys; every decision is saved at once."""
+    from .errors import UsageError
+    from .review import ReviewSession
+    from .review_tui import run as run_tui
+
+    with handle_errors():
+        if not coder:
+            coder = os.environ.get("KWALITEITSCAN_CODER") or None
+        if not coder:
+            raise UsageError("say who you are: --coder NAME (or set KWALITEITSCAN_CODER)")
+        if resolve and not coders:
+            raise UsageError("--resolve needs --coders A,B (the coders whose disagreements you settle)")
+        with _open_project(corpus, db) as project:
+            book = _project_codebook(project)
+            if theme and theme not in book.theme_ids:
+                raise UsageError(f"unknown theme {theme!r}; one of {', '.join(book.theme_ids)}")
+            session = ReviewSession(project, coder, theme=theme, institution=institution,
+                                    codebook_version=f"{book.name} {book.version}",
+                                    resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
+                                    if resolve else ())
+            made = run_tui(session, list(book.theme_ids), {t.id: t.label for t in book.themes})
+            done, total, _ = session.progress()
+            typer.echo(f"{made} decision(s) saved; {done} of {total} decided by {coder}.")
+
+
+@app.command("import")
+def import_decisions(
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx made by `kwaliteitscan export`, with decisions.")],
+    coder: Annotated[str, typer.Option("--coder", help="Whose decisions these are.")],
+    corpus: Annotated[Path, typer.Option("--corpus", help="The corpus folder (finds the default project).")]
+    = Path("."),
+    db: DbOpt = None,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Apply the valid rows even if some are not.")]
+    = False,
+) -> None:
+    """Read decisions back from a spreadsheet; nothing is applied from a file with errors."""
+    from .errors import InputError
+    from .exchange import plan_import, read_sheet
+
+    with handle_errors():
+        rows = read_sheet(file)
+        with _open_project(corpus, db) as project:
+            book = _project_codebook(project)
+            candidates = {c["id"]: c for c in project.candidates()}
+            items, errors = plan_import(rows, candidates, project.latest_decisions(coder), set(book.theme_ids))
+            console = _err_console()
+            for error in errors:
+                console.print(f"[red]{_escape(str(file))}:[/red] {_escape(error)}")
+            if errors and not skip_invalid:
+                raise InputError(f"{file}: {len(errors)} row(s) with errors, nothing applied; fix them or use "
+                                 "--skip-invalid")
+            for item in items:
+                item["codebook_version"] = f"{book.name} {book.version}"
+            project.add_decisions(items, coder)
+            typer.echo(f"{len(items)} decision(s) of {coder} imported from {file}"
+                       + (f"; {len(errors)} invalid row(s) skipped" if errors else ""))
+        if errors:
+            raise typer.Exit(PARTIAL_FAILURE)
+
+
+@app.command()
+def agreement(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
+    coders: Annotated[str, typer.Option("--coders", help="Two coders, e.g. anna,bram.")],
+    db: DbOpt = None,
+) -> None:
+    """Inter-coder agreement: percent, Cohen's kappa, Krippendorff's alpha, per theme; disagreements."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .agreement import OVERALL, corpus_agreement
+    from .errors import UsageError
+
+    with handle_errors():
+        names = [c.strip() for c in coders.split(",") if c.strip()]
+        if len(names) != 2:
+            raise UsageError("--coders takes exactly two names, e.g. --coders anna,bram")
+        with _open_project(corpus, db) as project:
+            book = _project_codebook(project)
+            units, cands, disagreements = corpus_agreement(
+                project.candidates(), project.latest_decisions(names[0]), project.latest_decisions(names[1]),
+                book.theme_ids)
+        console = Console(highlight=False)
+
+        def fmt(x):
+            return "–" if x is None else f"{x:.2f}"
+
+        for title, stats in (("institution × theme (the report's unit)", units), ("candidates", cands)):
+            table = Table(title=f"{names[0]} vs {names[1]}: {title}")
+            for col in ("theme", "units both coded", "agreement", "Cohen's kappa", "Krippendorff's alpha"):
+                table.add_column(col, justify="left" if col == "theme" else "right")
+            for theme in [*book.theme_ids, OVERALL]:
+                st = stats.get(theme)
+                if st is None:
+                    table.add_row(theme, "0", "–", "–", "–")
+                else:
+                    table.add_row(theme, str(st.n), fmt(st.percent), fmt(st.kappa), fmt(st.alpha))
+            console.print(table)
+        console.print(f"[bold]{len(disagreements)} disagreement(s)[/bold]")
+        for d in disagreements:
+            where = f"{d.institution} {d.year or ''}".strip()
+            page = f" p. {d.page}" if d.page else ""
+            text = f": {d.text[:90]}" if d.text else ""
+            console.print(_escape(f"- [{d.level}] {where} {d.theme}{page}: {names[0]}={d.values[0]} "
+                                  f"{names[1]}={d.values[1]}{text}"))
+
+
+@app.command()
+def integrity(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
+    db: DbOpt = None,
+) -> None:
+    """Check the project: SQLite integrity, foreign keys, and decisions that lost their passage."""
+    from .errors import ProjectError
+
+    with handle_errors():
+        with _open_project(corpus, db) as project:
+            problems = project.integrity()
+            path = project.path
+        for problem in problems:
+            typer.echo(f"problem: {problem}")
+        if problems:
+            raise ProjectError(f"{path}: {len(problems)} problem(s) found")
+        typer.echo(f"{path}: ok")
 
 
 def run() -> None:  # console-script entry point

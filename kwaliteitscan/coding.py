@@ -66,6 +66,8 @@ class CodingSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    reattached: int = 0  # decisions moved to the candidate that now holds their quote
+    unattached: list[dict] = field(default_factory=list)  # decisions whose passage could not be found again
     #: where the time went: extraction (incl. cache look-ups), segmenting + matching, database writes
     stage_seconds: dict[str, float] = field(default_factory=lambda: {"extract": 0.0, "code": 0.0, "store": 0.0})
 
@@ -161,6 +163,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             summary.coded += 1
             notify("coded", doc.document)
         summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
+        if summary.coded:
+            summary.reattached, summary.unattached = project.reattach()
         summary.candidates_per_theme = Counter(c["theme"] for c in project.candidates())
     summary.seconds = time.perf_counter() - started
     return summary

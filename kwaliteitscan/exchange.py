@@ -106,3 +106,82 @@ def export(rows: list[dict], fmt: str, out: Path | None) -> str | None:
         return buffer.getvalue()
     out.write_text(buffer.getvalue(), encoding="utf-8")
     return None
+
+
+# --------------------------------------------------------------------------- import
+
+
+def read_sheet(path: Path) -> list[tuple[int, dict]]:
+    """Rows of a CSV or XLSX export as (row number as the user sees it, {column: value})."""
+    from .errors import InputError
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+            rows = list(sheet.iter_rows(values_only=True))
+            header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+            body = [(i, dict(zip(header, row))) for i, row in enumerate(rows[1:], start=2)]
+        elif suffix == ".csv":
+            with open(path, newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                header = reader.fieldnames or []
+                body = [(i, row) for i, row in enumerate(reader, start=2)]
+        else:
+            raise InputError(f"{path}: import reads .csv or .xlsx files made by `kwaliteitscan export`")
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl/csv raise many kinds on a damaged file
+        raise InputError(f"{path}: cannot be read as {suffix[1:]} ({type(exc).__name__}: {exc}); "
+                         "export it again") from None
+    missing = {"id", "decision"} - set(header)
+    if missing:
+        raise InputError(f"{path}: the first row must name the columns; missing: {', '.join(sorted(missing))}")
+    return body
+
+
+def _text(value) -> str:
+    text = "" if value is None else str(value).strip()
+    return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def plan_import(rows: list[tuple[int, dict]], candidates: dict[str, dict], current: dict[str, dict],
+                themes: set[str]) -> tuple[list[dict], list[str]]:
+    """Decisions to append from spreadsheet rows, and the errors (by row number).
+
+    A row whose decision, theme, polarity and note equal the coder's current decision is
+    not appended again; an empty or 'pending' decision on an undecided candidate is skipped."""
+    items, errors = [], []
+    for number, row in rows:
+        cid = _text(row.get("id"))
+        decision = _text(row.get("decision")).lower() or "pending"
+        if not cid:
+            errors.append(f"row {number}: empty id")
+            continue
+        cand = candidates.get(cid)
+        if cand is None:
+            errors.append(f"row {number}: unknown id {cid!r} (not a candidate of this project)")
+            continue
+        if decision not in DECISIONS:
+            errors.append(f"row {number}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
+            continue
+        theme = _text(row.get("theme")) or cand["theme"]
+        if theme not in themes:
+            errors.append(f"row {number}: theme {theme!r} is not a theme of the codebook")
+            continue
+        polarity = _text(row.get("polarity")) or cand["polarity"]
+        if polarity not in ("positive", "negative"):
+            errors.append(f"row {number}: polarity {polarity!r} must be positive or negative")
+            continue
+        note = _text(row.get("note"))
+        now = current.get(cid)
+        if now is None and decision == "pending":
+            continue
+        if now is not None and (now["decision"], now["theme"], now["polarity"], now["note"]) == (
+                decision, theme, polarity, note):
+            continue
+        items.append({"candidate": cand, "decision": decision, "theme": theme, "polarity": polarity, "note": note,
+                      "row": number})
+    return items, errors

@@ -206,15 +206,21 @@ def render_pdf(source: Source, out: Path, *, header: bool = True) -> Path:
 def _table(rows, column_width, styles, colors, Table, TableStyle, Paragraph):  # noqa: N803
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    from reportlab.lib.styles import ParagraphStyle
+
     ncols = max(len(r) for r in rows)
     rows = [row + [""] * (ncols - len(row)) for row in rows]
-    grid = [[Paragraph(_escape(cell), styles["cellhead" if i == 0 else "cell"]) for cell in row]
-            for i, row in enumerate(rows)]
     # each column at least as wide as its longest word (so words are hyphenated, not chopped),
-    # the rest shared by the amount of text in the column
-    pad = 8
-    widest = [max(stringWidth(w, styles["cellhead"].fontName, 8) for row in rows for w in (row[c].split() or [""]))
-              + pad for c in range(ncols)]
+    # with a smaller font when that does not fit; the rest shared by the amount of text
+    pad, size = 8, 7.5
+    for size in (7.5, 7.0, 6.5, 6.0):
+        widest = [max(stringWidth(w, styles["cellhead"].fontName, size) for row in rows
+                      for w in (row[c].split() or [""])) + pad for c in range(ncols)]
+        if sum(widest) <= column_width:
+            break
+    cell = ParagraphStyle("cellfit", parent=styles["cell"], fontSize=size, leading=size + 2)
+    head = ParagraphStyle("headfit", parent=styles["cellhead"], fontSize=size, leading=size + 2)
+    grid = [[Paragraph(_escape(text), head if i == 0 else cell) for text in row] for i, row in enumerate(rows)]
     if sum(widest) > column_width:
         widths = [w * column_width / sum(widest) for w in widest]
     else:

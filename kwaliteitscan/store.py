@@ -56,7 +56,18 @@ def _script(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-MIGRATIONS = [_v1]
+def _v2(db: sqlite3.Connection) -> None:
+    """Decisions get a role (a coder's own, or the lead coder's final word) and an origin
+    (the candidate a re-attached decision was first made on)."""
+    _script(db, """
+        ALTER TABLE decisions ADD COLUMN role TEXT NOT NULL DEFAULT 'coder';
+        ALTER TABLE decisions ADD COLUMN origin TEXT;
+        CREATE INDEX decisions_role ON decisions(role, coder, seq)
+    """)
+
+
+MIGRATIONS = [_v1, _v2]
+DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -163,24 +174,108 @@ class Project:
     # ------------------------------------------------------------------ decisions
 
     def add_decision(self, candidate: dict, coder: str, decision: str, *, theme: str | None = None,
-                     polarity: str | None = None, note: str = "", codebook_version: str | None = None) -> int:
-        """Append one decision and commit it at once."""
+                     polarity: str | None = None, note: str = "", codebook_version: str | None = None,
+                     role: str = "coder", origin: str | None = None) -> int:
+        """Append one decision and commit it at once ('pending' takes a decision back)."""
+        if decision not in DECISION_VALUES:
+            raise ValueError(f"decision must be one of {', '.join(DECISION_VALUES)}, not {decision!r}")
         with self.transaction() as db:
-            cur = db.execute(
-                """INSERT INTO decisions(candidate_id, coder, decision, theme, polarity, note, codebook_version,
-                   document, page, quote, context, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (candidate["id"], coder, decision, theme or candidate.get("theme"), polarity or candidate.get("polarity"),
-                 note, codebook_version, candidate.get("document"), candidate.get("page"), candidate.get("sentence"),
-                 candidate.get("context"), _now()))
-            return int(cur.lastrowid)
+            return self._insert_decision(db, candidate, coder, decision, theme, polarity, note, codebook_version,
+                                         role, origin)
 
-    def latest_decisions(self, coder: str | None = None) -> dict[str, dict]:
-        """The current decision per candidate id (of one coder, or of whoever decided last)."""
-        query = "SELECT * FROM decisions" + (" WHERE coder = ?" if coder else "") + " ORDER BY seq"
+    def add_decisions(self, items: list[dict], coder: str, role: str = "coder") -> int:
+        """Append many decisions in one transaction (all or nothing): for spreadsheet imports."""
+        with self.transaction() as db:
+            for item in items:
+                self._insert_decision(db, item["candidate"], coder, item["decision"], item.get("theme"),
+                                      item.get("polarity"), item.get("note", ""), item.get("codebook_version"),
+                                      role, None)
+        return len(items)
+
+    @staticmethod
+    def _insert_decision(db, candidate, coder, decision, theme, polarity, note, codebook_version, role, origin):
+        cur = db.execute(
+            """INSERT INTO decisions(candidate_id, coder, decision, theme, polarity, note, codebook_version,
+               document, page, quote, context, created_at, role, origin)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (candidate["id"], coder, decision, theme or candidate.get("theme"),
+             polarity or candidate.get("polarity"), note or "", codebook_version, candidate.get("document"),
+             candidate.get("page"), candidate.get("sentence"), candidate.get("context"), _now(), role, origin))
+        return int(cur.lastrowid)
+
+    def decision_log(self, coder: str | None = None, role: str | None = None) -> list[dict]:
+        query, args = "SELECT * FROM decisions WHERE 1=1", []
+        if coder is not None:
+            query += " AND coder = ?"
+            args.append(coder)
+        if role is not None:
+            query += " AND role = ?"
+            args.append(role)
+        return [dict(row) for row in self.db.execute(query + " ORDER BY seq", args)]
+
+    def latest_decisions(self, coder: str | None = None, role: str = "coder") -> dict[str, dict]:
+        """The current decision per candidate id (of one coder, or whoever decided last), 'pending' left out.
+
+        The log is append-only; the current decision is the latest row, and a 'pending' row
+        takes an earlier decision back (undo)."""
         latest: dict[str, dict] = {}
-        for row in self.db.execute(query, (coder,) if coder else ()):
-            latest[row["candidate_id"]] = dict(row)
-        return latest
+        for row in self.decision_log(coder, role):
+            latest[row["candidate_id"]] = row
+        return {cid: row for cid, row in latest.items() if row["decision"] != "pending"}
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT coder FROM decisions WHERE role = 'coder' ORDER BY coder")]
+
+    # ------------------------------------------------------------------ integrity and re-attachment
+
+    def orphan_decisions(self) -> list[dict]:
+        """Current decisions whose candidate no longer exists (moved by a re-extraction or codebook change)."""
+        live = {c["id"] for c in self.candidates()}
+        latest: dict[tuple, dict] = {}
+        moved: set[tuple] = set()
+        for row in self.decision_log():
+            latest[(row["candidate_id"], row["coder"], row["role"])] = row
+            if row["origin"]:
+                moved.add((row["origin"], row["coder"], row["role"]))
+        return [row for key, row in latest.items()
+                if row["candidate_id"] not in live and row["decision"] != "pending" and key not in moved]
+
+    def reattach(self) -> tuple[int, list[dict]]:
+        """Move orphaned decisions to the candidate that now holds their quote; return (moved, not moved).
+
+        A decision moves when exactly one current candidate of the same theme, in a document of
+        the same file name or institution, contains its quote; the new row records its origin."""
+        orphans = self.orphan_decisions()
+        if not orphans:
+            return 0, []
+        docs = {d["sha256"]: d for d in self.documents(active_only=False)}
+        candidates = self.candidates()
+        moved, left = 0, []
+        for row in orphans:
+            old = docs.get(row["document"] or "", {})
+            quote = " ".join((row["quote"] or "").split())
+            matches = [c for c in candidates
+                       if c["theme"] == row["theme"] and quote
+                       and (c["file"] == old.get("file") or c["institution"] == old.get("institution"))
+                       and (quote in " ".join(c["passage"].split()) or quote in " ".join(c["context"].split()))]
+            if len(matches) == 1:
+                self.add_decision(matches[0], row["coder"], row["decision"], theme=row["theme"],
+                                  polarity=row["polarity"], note=row["note"], codebook_version=row["codebook_version"],
+                                  role=row["role"], origin=row["candidate_id"])
+                moved += 1
+            else:
+                left.append(row)
+        return moved, left
+
+    def integrity(self) -> list[str]:
+        """Problems found: SQLite's own checks, foreign keys, decisions that lost their candidate."""
+        problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        for row in self.orphan_decisions():
+            problems.append(f"decision #{row['seq']} of {row['coder']} ({row['decision']}, {row['theme']}) has no "
+                            f"candidate any more: {(row['quote'] or '')[:80]!r}")
+        return problems
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
