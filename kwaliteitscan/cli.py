@@ -495,6 +495,153 @@ def integrity(
         typer.echo(f"{path}: ok")
 
 
+# --------------------------------------------------------------------------- reports
+
+
+class ReportFormat(str, Enum):
+    terminal = "terminal"
+    md = "md"
+    html = "html"
+    csv = "csv"
+    xlsx = "xlsx"
+    json = "json"
+
+
+ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (required for xlsx).")]
+
+
+def _emit_report(report, fmt: ReportFormat, out: Optional[Path], audit: bool = False) -> None:
+    from .errors import UsageError
+    from .report import render
+
+    if fmt is ReportFormat.xlsx:
+        if out is None:
+            raise UsageError("--format xlsx needs --out FILE.xlsx")
+        render.write_xlsx(report, out)
+        _err_console().print(f"wrote {out}")
+        return
+    if fmt is ReportFormat.terminal:
+        from rich.console import Console
+
+        render.render_terminal(report, Console(highlight=False, file=open(out, "w", encoding="utf-8") if out else None))
+        return
+    if fmt is ReportFormat.html:
+        from .report.html import render_html
+
+        text = render_html(report)
+    else:
+        text = {"md": render.render_markdown, "csv": render.render_csv, "json": render.render_json}[fmt.value](report)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err_console().print(f"wrote {out}")
+
+
+@app.command()
+def report(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
+    db: DbOpt = None,
+    fmt: ReportFormatOpt = ReportFormat.terminal,
+    out: OutOpt = None,
+    coder: Annotated[Optional[str], typer.Option("--coder", help="Use this coder's decisions.")] = None,
+    final: Annotated[bool, typer.Option("--final", help="Use the final (resolved or agreed) decisions.")] = False,
+) -> None:
+    """Institution x theme matrix, the 'wat kan er beter' checklist and a corpus summary."""
+    from .errors import UsageError
+    from .report.model import report_from_project
+
+    with handle_errors():
+        if coder and final:
+            raise UsageError("choose --coder NAME or --final, not both")
+        with _open_project(corpus, db) as project:
+            built = report_from_project(project, _project_codebook(project), coder, final)
+        _emit_report(built, fmt, out)
+
+
+@app.command()
+def audit(
+    file: Annotated[Path, typer.Argument(help="One agenda (PDF) to audit.")],
+    codebook: CodebookOpt = None,
+    fmt: ReportFormatOpt = ReportFormat.terminal,
+    out: OutOpt = None,
+) -> None:
+    """Self-audit of one agenda: extract, code and report in one go, checklist first; all suggestions."""
+    import tempfile
+
+    from .coding import code_corpus
+    from .errors import InputError
+    from .report.model import report_from_project
+    from .store import Project
+
+    with handle_errors():
+        if not file.is_file():
+            raise InputError(f"{file}: no such PDF file")
+        with tempfile.TemporaryDirectory(prefix="kwaliteitscan-audit-") as tmp:
+            summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1)
+            if summary.failed:
+                raise InputError(summary.failed[0][1])
+            with Project(summary.db) as project:
+                built = report_from_project(project, _project_codebook(project))
+        built.basis = "suggesties (nog door een mens te controleren)"
+        for inst in built.institutions:
+            inst.checklist.sort(key=lambda c: not c.applies)
+        if fmt is ReportFormat.terminal and out is None:
+            _audit_terminal(built)
+        else:
+            _emit_report(built, fmt, out)
+
+
+def _audit_terminal(built) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from .report import render
+
+    console = Console(highlight=False)
+    for inst in built.institutions:
+        console.print(Text(f"Zelfevaluatie {inst.institution} {inst.year or ''} — suggesties, door een mens te "
+                           "controleren", style="bold"))
+        for item in inst.checklist:
+            mark = "✗ verbeterpunt" if item.applies else "✓ in orde"
+            console.print(Text(f"{mark}: {item.label}", style="bold" if item.applies else ""))
+            if item.applies:
+                console.print(Text(f"   {item.explanation}"))
+            console.print(Text(f"   {item.reason}", style="dim"))
+    render.render_terminal(built, console)
+
+
+@app.command()
+def compare(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
+    years: Annotated[str, typer.Option("--years", help="Two years, e.g. 2024,2026.")],
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    out: OutOpt = None,
+    final: Annotated[bool, typer.Option("--final", help="Use the final decisions.")] = False,
+) -> None:
+    """Per institution in both years: per theme and checklist point improved / regressed / unchanged."""
+    from .errors import UsageError
+    from .report.compare import compare_json, render_compare_markdown
+    from .report.model import report_from_project
+
+    with handle_errors():
+        parts = [p.strip() for p in years.split(",")]
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise UsageError("--years takes two years, e.g. --years 2024,2026")
+        if fmt not in ("md", "json"):
+            raise UsageError("--format is md or json")
+        first, second = int(parts[0]), int(parts[1])
+        with _open_project(corpus, db) as project:
+            built = report_from_project(project, _project_codebook(project), final=final)
+        text = (render_compare_markdown if fmt == "md" else compare_json)(built, first, second)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+
+
 def run() -> None:  # console-script entry point
     app()
 

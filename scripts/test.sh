@@ -3,4 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
+# The HTML report is checked in a real headless browser: Chromium from Debian's packages.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: chromium is not installed (apt-get install chromium); the browser test will be skipped" >&2
+  fi
+fi
 .venv/bin/python -m pytest "$@"

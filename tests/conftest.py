@@ -36,3 +36,7 @@ def corpus_docs():
 
 def pytest_configure(config):
     os.environ.setdefault("COLUMNS", "100")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden report files")

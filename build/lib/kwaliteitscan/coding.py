@@ -1,0 +1,184 @@
+"""`code_corpus`: extract (cached), segment (cached), match and store a whole corpus.
+
+Usable from a notebook as well as from the CLI:
+
+    from kwaliteitscan.coding import code_corpus
+    summary = code_corpus("corpus/")
+    print(summary.candidates_per_theme)
+
+Documents are coded in worker processes (one document each, both cores); the main process
+owns the database and writes each document in one transaction. A document whose content,
+codebook and pipeline are unchanged since the last run is skipped, so running twice changes
+nothing; after a codebook change its candidates are recomputed and decisions, which live
+in their own log keyed by stable candidate ids, are untouched.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+from .codebook import Codebook, load_codebook
+from .corpus import Entry, corpus_entries, find_pdfs
+from .errors import InputError
+from .extract import Cache, Document, extract_many
+from .matcher import Candidate, Matcher, code_document
+from .store import Project
+
+DEFAULT_DB_NAME = "kwaliteitscan.sqlite"
+
+
+def default_db(corpus: Path) -> Path:
+    """The project file: `kwaliteitscan.sqlite` inside the corpus folder (beside a single PDF)."""
+    corpus = Path(corpus)
+    return (corpus if corpus.is_dir() else corpus.parent) / DEFAULT_DB_NAME
+
+
+def pipeline_id(language: str = "nl") -> str:
+    """Which spaCy pipeline a run uses, known without loading spaCy."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        spacy_version = version("spacy")
+    except PackageNotFoundError:  # pragma: no cover
+        spacy_version = "?"
+    if (language == "nl" and os.environ.get("KWALITEITSCAN_PIPELINE", "auto") != "blank"
+            and importlib.util.find_spec("nl_core_news_sm") is not None):
+        return f"nl_core_news_sm {version('nl_core_news_sm')}+sentencizer (spacy {spacy_version})"
+    return f"blank:{language}+lookup-lemmas+sentencizer (spacy {spacy_version})"
+
+
+@dataclass
+class CodingSummary:
+    db: Path
+    codebook: str
+    pipeline: str
+    documents: int = 0
+    pages: int = 0
+    coded: int = 0  # documents (re)coded in this run; the rest were unchanged
+    candidates_per_theme: Counter = field(default_factory=Counter)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    reattached: int = 0  # decisions moved to the candidate that now holds their quote
+    unattached: list[dict] = field(default_factory=list)  # decisions whose passage could not be found again
+    #: where the time went: extraction (incl. cache look-ups), segmenting + matching, database writes
+    stage_seconds: dict[str, float] = field(default_factory=lambda: {"extract": 0.0, "code": 0.0, "store": 0.0})
+
+
+# --------------------------------------------------------------------------- worker side
+
+_worker: dict = {}
+
+
+def _matcher(codebook: Codebook) -> Matcher:
+    if _worker.get("sha") != codebook.sha256:
+        _worker.update(sha=codebook.sha256, matcher=Matcher(codebook))
+    return _worker["matcher"]
+
+
+def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None) -> list[Candidate]:
+    """Segment (from cache when possible) and match one document."""
+    from .segment import load_cached, segment, store_cached
+
+    seg = load_cached(doc.sha256, pipeline, cache_root)
+    if seg is None:
+        from .nlp import load_pipeline
+
+        nlp, _ = load_pipeline(codebook.language)
+        seg = segment(doc, nlp, pipeline)
+        store_cached(seg, cache_root)
+    return code_document(seg, _matcher(codebook))
+
+
+def _task(args) -> tuple[str, list[Candidate] | None, str | None]:
+    doc, codebook, pipeline, cache_root = args
+    try:
+        return doc.sha256, code_one(doc, codebook, pipeline, cache_root), None
+    except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
+        return doc.sha256, None, f"{doc.document}: coding failed ({type(exc).__name__}: {exc})"
+
+
+# --------------------------------------------------------------------------- main side
+
+
+def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = None, db: Path | str | None = None,
+                *, jobs: int = 2, engine: str = "pdfium", cache: Cache | None = None,
+                on_event: Callable[[str, str], None] | None = None) -> CodingSummary:
+    """Code every PDF of `corpus` (a folder, or one PDF) and store the candidates in the project."""
+    started = time.perf_counter()
+    corpus = Path(corpus)
+    if not corpus.exists():
+        raise InputError(f"{corpus}: no such folder or file; give the corpus folder")
+    book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    pdfs = find_pdfs([corpus])
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
+    entries = {e.path: e for e in corpus_entries(corpus if corpus.is_dir() else corpus.parent, pdfs)}
+    cache = cache if cache is not None else Cache()
+    pipeline = pipeline_id(book.language)
+    db_path = Path(db) if db else default_db(corpus)
+    notify = on_event or (lambda kind, text: None)
+    summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})", pipeline)
+    with Project(db_path) as project:
+        project.save_codebook(book)
+        project.set_meta("pipeline", pipeline)
+        mark = time.perf_counter()
+        outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
+                                on_done=lambda o: notify("extracted", o.path.name))
+        summary.stage_seconds["extract"] = time.perf_counter() - mark
+        todo: list[tuple[Document, Entry]] = []
+        for outcome in outcomes:
+            if outcome.error:
+                summary.failed.append((str(outcome.path), outcome.error))
+                notify("failed", outcome.error)
+                continue
+            doc, entry = outcome.document, entries[outcome.path]
+            summary.documents += 1
+            summary.pages += len(doc.pages)
+            summary.warnings.extend((doc.document, w) for w in doc.warnings)
+            if project.document_state(doc.sha256) == (book.sha256, pipeline):
+                project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
+                notify("unchanged", doc.document)
+            else:
+                todo.append((doc, entry))
+        project.deactivate_missing({o.document.sha256 for o in outcomes if o.document})
+        mark = time.perf_counter()
+        for doc, entry, candidates, error in _code_all(todo, book, pipeline, cache.root, jobs):
+            if error:
+                summary.failed.append((doc.document, error))
+                notify("failed", error)
+                continue
+            store_start = time.perf_counter()
+            project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
+                                     year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
+                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=candidates)
+            summary.stage_seconds["store"] += time.perf_counter() - store_start
+            summary.coded += 1
+            notify("coded", doc.document)
+        summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
+        if summary.coded:
+            summary.reattached, summary.unattached = project.reattach()
+        summary.candidates_per_theme = Counter(c["theme"] for c in project.candidates())
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
+    tasks = [(doc, book, pipeline, cache_root) for doc, _ in todo]
+    if len(tasks) <= 1 or jobs <= 1:
+        results = map(_task, tasks)
+        for (doc, entry), (_, candidates, error) in zip(todo, results):
+            yield doc, entry, candidates, error
+        return
+    by_sha = {doc.sha256: (doc, entry) for doc, entry in todo}
+    with get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+        for sha, candidates, error in pool.imap_unordered(_task, tasks):
+            doc, entry = by_sha[sha]
+            yield doc, entry, candidates, error

@@ -1,0 +1,54 @@
+"""One exception hierarchy. The library raises; only the CLI prints and exits.
+
+Each class carries the exit code the CLI uses for it, and its message is the one line a
+user sees: it names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+
+class KwaliteitscanError(Exception):
+    """Base class: a problem the user can act on."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(KwaliteitscanError):
+    """The command was called the wrong way."""
+
+    exit_code = 2
+
+
+class InputError(KwaliteitscanError):
+    """An input file (PDF, manifest, spreadsheet) cannot be used."""
+
+    exit_code = 3
+
+
+class CodebookError(KwaliteitscanError):
+    """The codebook is invalid."""
+
+    exit_code = 4
+
+
+class ProjectError(KwaliteitscanError):
+    """The SQLite project cannot be opened or is damaged."""
+
+    exit_code = 5
+
+
+class ModelError(KwaliteitscanError):
+    """The NLP pipeline cannot be loaded."""
+
+    exit_code = 6
+
+
+#: exit code of a batch in which some files failed and the others were processed
+PARTIAL_FAILURE = 10

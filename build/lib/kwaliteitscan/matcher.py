@@ -1,0 +1,282 @@
+"""Segmented documents x codebook -> candidates (theme, codes, polarity, qualifiers, score).
+
+Token tests are evaluated once per distinct (form, lemma) and cached, so matching a
+100-page agenda against hundreds of patterns costs a dictionary look-up per token plus a
+short walk for the few tokens that start a pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .codebook import Code, Codebook, Pattern, TokenTest
+from .segment import Block, PageTokens, Segmented
+
+_PARTS = re.compile(r"[-/]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    document: str  # the document's SHA-256
+    theme: str
+    codes: tuple[str, ...]
+    page: int
+    start: int  # the hit sentence, as offsets into the page text
+    end: int
+    passage_end: int  # the passage runs from start to passage_end (continuation sentences)
+    sentence: str
+    passage: str
+    context: str
+    polarity: str
+    qualifiers: tuple[str, ...]
+    score: float
+    weak: bool
+    terms: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+
+def candidate_id(document_sha: str, page: int, start: int, end: int, theme: str) -> str:
+    """Stable id from content: the same sentence of the same document and theme keeps its id."""
+    return hashlib.sha256(f"{document_sha}:{page}:{start}:{end}:{theme}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str  # code | cue | qualifier
+    owner: object  # Code, cue name or qualifier id
+    pattern: Pattern
+    steps: tuple[tuple[frozenset[int], int], ...]
+
+
+class Matcher:
+    """A codebook compiled for matching."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self._tests: dict[TokenTest, int] = {}
+        self._exact: dict[str, list[int]] = defaultdict(list)
+        self._affix: list[tuple[str, str, int]] = []
+        self._types: dict[tuple[str, str], frozenset[int]] = {}
+        self.entries: list[_Entry] = []
+        self.regexes: list[tuple[int, re.Pattern]] = []
+        self._by_first: dict[int, list[int]] = defaultdict(list)
+        for theme in codebook.themes:
+            for code in theme.codes:
+                for pattern in code.patterns:
+                    self._add("code", code, pattern)
+        for name, patterns in codebook.cues.items():
+            for pattern in patterns:
+                self._add("cue", name, pattern)
+        for qualifier in codebook.qualifiers:
+            for pattern in qualifier.patterns:
+                self._add("qualifier", qualifier.id, pattern)
+
+    def _test_id(self, test: TokenTest) -> int:
+        if test not in self._tests:
+            self._tests[test] = len(self._tests)
+            if test.kind == "exact":
+                self._exact[test.value].append(self._tests[test])
+            else:
+                self._affix.append((test.kind, test.value, self._tests[test]))
+        return self._tests[test]
+
+    def _add(self, kind: str, owner, pattern: Pattern) -> None:
+        index = len(self.entries)
+        if pattern.regex is not None:
+            self.entries.append(_Entry(kind, owner, pattern, ()))
+            self.regexes.append((index, re.compile(pattern.regex)))
+            return
+        steps = tuple((frozenset(self._test_id(t) for t in alts), gap) for alts, gap in pattern.steps)
+        self.entries.append(_Entry(kind, owner, pattern, steps))
+        for test_id in steps[0][0]:
+            self._by_first[test_id].append(index)
+
+    def token_tests(self, lower: str, lemma: str) -> frozenset[int]:
+        key = (lower, lemma)
+        found = self._types.get(key)
+        if found is None:
+            forms = {lower, lemma}
+            for form in (lower, lemma):
+                if "-" in form or "/" in form:
+                    forms.update(p for p in _PARTS.split(form) if p)
+            ids: set[int] = set()
+            for form in forms:
+                ids.update(self._exact.get(form, ()))
+                for kind, value, test_id in self._affix:
+                    if (form.startswith(value) if kind == "prefix" else form.endswith(value) if kind == "suffix"
+                            else value in form):
+                        ids.add(test_id)
+            found = self._types[key] = frozenset(ids)
+        return found
+
+    def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int) -> list[tuple[int, str]]:
+        """All (entry index, matched text) in one sentence."""
+        ids = [self.token_tests(page.lower(i), page.lemma(i)) for i in range(first, last)]
+        hits: list[tuple[int, str]] = []
+        for offset, token_ids in enumerate(ids):
+            for test_id in token_ids:
+                for index in self._by_first.get(test_id, ()):
+                    stop = self._walk(self.entries[index].steps, ids, offset)
+                    if stop is not None:
+                        s = page.spans[first + offset][0]
+                        e = page.spans[first + stop][1]
+                        hits.append((index, page.text[s:e]))
+        if self.regexes:
+            lowered = page.text[start:end].lower()
+            for index, regex in self.regexes:
+                found = regex.search(lowered)
+                if found:
+                    hits.append((index, page.text[start + found.start():start + found.end()]))
+        return hits
+
+    @staticmethod
+    def _walk(steps, ids, offset: int) -> int | None:
+        position = offset
+        for tests, gap in steps[1:]:
+            for j in range(position + 1, min(len(ids), position + 2 + gap)):
+                if ids[j] & tests:
+                    position = j
+                    break
+            else:
+                return None
+        return position
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    codes: dict[str, list[tuple[Code, Pattern, str]]]
+    cues: set[str]
+    qualifiers: set[str]
+    opener: str
+
+
+@dataclass
+class _Unit:
+    """What the matcher codes at once: a paragraph, or the rows of one table."""
+
+    page: PageTokens
+    blocks: list[Block]
+
+
+def _units(seg: Segmented):
+    for page in seg.pages:
+        unit: list[Block] = []
+        for block in page.blocks:
+            same_table = unit and block.is_row and unit[-1].is_row and (
+                block.header == unit[-1].header or block.header == page.text[unit[0].start:unit[0].end])
+            if same_table:
+                unit.append(block)
+                continue
+            if unit:
+                yield _Unit(page, unit)
+            unit = [block]
+        if unit:
+            yield _Unit(page, unit)
+
+
+def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
+    """All candidates of one segmented document, in page and offset order.
+
+    Hits of one theme in one paragraph (or table row) are merged into one candidate per
+    polarity; the section heading above a paragraph counts as its topic for `scope: section`.
+    """
+    out: list[Candidate] = []
+    headings: list[tuple[int, set[str]]] = []
+    for unit in _units(seg):
+        matched = [[_match(unit.page, s, matcher) for s in block.sentences] for block in unit.blocks]
+        unit_cues = set().union(*(s.cues for sents in matched for s in sents))
+        blocks = unit.blocks
+        if len(blocks) > 1 and not blocks[0].header:  # a table: the header row says what each cell is
+            header_codes = [hit for sent in matched[0] for hits in sent.codes.values() for hit in hits]
+            for sentences in matched[1:]:
+                for sent in sentences:
+                    for hit in header_codes:
+                        sent.codes[hit[0].theme].append(hit)
+            blocks, matched = blocks[1:], matched[1:]
+        for block, sentences in zip(blocks, matched):
+            if block.heading:
+                cues = set().union(*(s.cues for s in sentences))
+                headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues)]
+            section_cues = set().union(*(h[1] for h in headings)) if headings else set()
+            out.extend(_block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher))
+    return out
+
+
+def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher) -> _Sentence:
+    start, end, first, last = sentence
+    sent = _Sentence(start, end, defaultdict(list), set(), set(), page.lower(first) if last > first else "")
+    for index, text in matcher.match_sentence(page, start, end, first, last):
+        entry = matcher.entries[index]
+        if entry.kind == "cue":
+            sent.cues.add(entry.owner)
+        elif entry.kind == "qualifier":
+            sent.qualifiers.add(entry.owner)
+        else:
+            sent.codes[entry.owner.theme].append((entry.owner, entry.pattern, text))
+    return sent
+
+
+def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_cues: set[str]) -> bool:
+    if any(cue in sentence_cues for cue in code.exclude):
+        return False
+    scope = {"sentence": sentence_cues, "paragraph": sentence_cues | unit_cues,
+             "section": sentence_cues | unit_cues | section_cues}[code.scope]
+    return all(cue in scope for cue in code.requires)
+
+
+def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher) -> list[Candidate]:
+    book = matcher.codebook
+    negative_qualifiers = {q.id for q in book.qualifiers if q.polarity == "negative"}
+    groups: dict[tuple[str, str], list[tuple[int, list]]] = defaultdict(list)
+    for k, sent in enumerate(sentences):
+        for theme, hits in sent.codes.items():
+            kept = [h for h in hits if _allowed(h[0], sent.cues, unit_cues, section_cues)]
+            if kept:
+                negative = any(code.polarity == "negative" for code, _, _ in kept) or bool(
+                    sent.qualifiers & negative_qualifiers)
+                groups[(theme, "negative" if negative else "positive")].append((k, kept))
+    context = page.text[block.start:block.end]
+    if block.header:
+        context = f"{block.header}\n{context}"
+    return [_candidate(sha, page, block, sentences, theme, polarity, members, context, book)
+            for (theme, polarity), members in sorted(groups.items(), key=lambda kv: kv[1][0][0])]
+
+
+def _candidate(sha, page, block, sentences, theme, polarity, members, context, book: Codebook) -> Candidate:
+    first_k, last_k = members[0][0], members[-1][0]
+    passage_end = sentences[last_k].end
+    for nxt in sentences[last_k + 1:last_k + 1 + book.settings.max_continuation]:
+        if nxt.opener not in book.settings.continuation or theme in nxt.codes:
+            break
+        passage_end = nxt.end
+    hits = [hit for _, kept in members for hit in kept]
+    qualifier_ids = set().union(*(sentences[k].qualifiers for k, _ in members))
+    qualifiers = [q for q in book.qualifiers if q.id in qualifier_ids]
+
+    def weak_sentence(k: int, kept: list) -> bool:
+        score = sum({code.id: code.weight for code, _, _ in kept}.values())
+        quals = [q for q in book.qualifiers if q.id in sentences[k].qualifiers]
+        return all(code.weak for code, _, _ in kept) or any(q.weak for q in quals) or score < book.min_score
+
+    start = sentences[first_k].start
+    suffix = "" if polarity == "positive" else ":negative"
+    return Candidate(
+        id=candidate_id(sha, page.number, block.start, block.end, theme + suffix), document=sha, theme=theme,
+        codes=tuple(sorted({code.id for code, _, _ in hits})), page=page.number, start=start,
+        end=sentences[first_k].end, passage_end=passage_end, sentence=page.text[start:sentences[first_k].end],
+        passage=page.text[start:passage_end], context=context, polarity=polarity,
+        qualifiers=tuple(sorted(q.id for q in qualifiers)),
+        score=sum({code.id: code.weight for code, _, _ in hits}.values()),
+        weak=all(weak_sentence(k, kept) for k, kept in members),
+        terms=tuple(sorted({text for _, _, text in hits})),
+        patterns=tuple(sorted({f"{code.id}: {pattern.source}" for code, pattern, _ in hits})),
+    )

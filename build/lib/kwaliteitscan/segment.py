@@ -1,0 +1,165 @@
+"""Document -> blocks (paragraphs, table rows) -> sentences -> tokens with lemmas.
+
+The result is plain data (offsets into each page's text, lemmas only where they differ
+from the lowercase form) and is cached by document SHA-256 and pipeline name, so a
+re-code with a changed codebook needs no spaCy at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .extract import Document, default_cache_dir
+
+SEGMENT_VERSION = "2"
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
+
+
+@dataclass
+class Block:
+    start: int
+    end: int
+    is_row: bool
+    header: str  # for a table row: the table's header row, else ""
+    sentences: list[tuple[int, int, int, int]]  # (start, end, first token, end token)
+    heading: int = 0  # 0: body text; else the heading level (1 = chapter; 9 = unnumbered heading)
+
+
+@dataclass
+class PageTokens:
+    number: int
+    text: str
+    blocks: list[Block]
+    spans: list[tuple[int, int]]
+    lemmas: dict[int, str]
+
+    def lower(self, i: int) -> str:
+        s, e = self.spans[i]
+        return self.text[s:e].lower()
+
+    def lemma(self, i: int) -> str:
+        return self.lemmas.get(i) or self.lower(i)
+
+
+@dataclass
+class Segmented:
+    sha256: str
+    pipeline: str
+    pages: list[PageTokens]
+
+
+def split_blocks(text: str) -> list[tuple[int, int, bool, str]]:
+    """Paragraphs and table rows of a page as (start, end, is_row, header)."""
+    out = []
+    start = -2
+    chunks = text.split("\n\n")
+    for i, chunk in enumerate(chunks):
+        start = start + 2 + (len(chunks[i - 1]) if i else 0)
+        lines = chunk.split("\n")
+        if len(lines) > 1 or " | " in chunk:
+            header = lines[0] if len(lines) > 1 else ""
+            offset = start
+            for i, line in enumerate(lines):
+                if line.strip():
+                    out.append((offset, offset + len(line), True, header if i > 0 else ""))
+                offset += len(line) + 1
+        elif chunk.strip():
+            out.append((start, start + len(chunk), False, ""))
+    return out
+
+
+def heading_level(text: str) -> int:
+    """0 for body text; the depth of a numbered heading ("4.6 Meldpunt" -> 2); 9 for a short title."""
+    text = text.strip()
+    if not text or len(text) > 100 or text[-1] in ".:;,!?" or "|" in text:
+        return 0
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return numbered.group(1).count(".") + 1
+    words = text.split()
+    return 9 if len(words) <= 8 and text[0].isupper() else 0
+
+
+def segment(doc: Document, nlp, pipeline: str) -> Segmented:
+    """Tokenise and split into sentences with `nlp` (see nlp.load_pipeline)."""
+    pages: list[PageTokens] = []
+    jobs = []
+    for page in doc.pages:
+        pages.append(PageTokens(page.number, page.text, [], [], {}))
+        for start, end, is_row, header in split_blocks(page.text):
+            jobs.append((len(pages) - 1, start, end, is_row, header))
+    texts = (pages[p].text[s:e] for p, s, e, _, _ in jobs)
+    for (p, start, end, is_row, header), parsed in zip(jobs, nlp.pipe(texts, batch_size=128)):
+        page = pages[p]
+        first = len(page.spans)
+        for token in parsed:
+            if token.is_space:
+                continue
+            index = len(page.spans)
+            page.spans.append((start + token.idx, start + token.idx + len(token.text)))
+            lemma = token.lemma_.lower()
+            if lemma and lemma != token.lower_:
+                page.lemmas[index] = lemma
+        last = len(page.spans)
+        if is_row:
+            sentences = [(start, end, first, last)]
+        else:
+            sentences = []
+            t = first
+            for sent in parsed.sents:
+                n = sum(1 for tok in sent if not tok.is_space)
+                s_start = start + sent.start_char
+                s_end = start + sent.end_char
+                sentences.append((s_start, s_end, t, t + n))
+                t += n
+        level = 0 if is_row else heading_level(page.text[start:end])
+        page.blocks.append(Block(start, end, is_row, header, sentences, level))
+    return Segmented(doc.sha256, pipeline, pages)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _cache_path(sha: str, pipeline: str, root: Path | None) -> Path:
+    import hashlib
+
+    tag = hashlib.sha256(pipeline.encode()).hexdigest()[:12]
+    return Path(root or default_cache_dir()) / "segment" / f"{sha}-{tag}-v{SEGMENT_VERSION}.json"
+
+
+def to_json(seg: Segmented) -> dict:
+    return {"sha256": seg.sha256, "pipeline": seg.pipeline, "pages": [
+        {"number": p.number, "text": p.text, "spans": p.spans, "lemmas": p.lemmas,
+         "blocks": [[b.start, b.end, b.is_row, b.header, b.sentences, b.heading] for b in p.blocks]} for p in seg.pages]}
+
+
+def from_json(data: dict) -> Segmented:
+    pages = []
+    for p in data["pages"]:
+        blocks = [Block(b[0], b[1], b[2], b[3], [tuple(s) for s in b[4]], b[5]) for b in p["blocks"]]
+        pages.append(PageTokens(p["number"], p["text"], blocks, [tuple(s) for s in p["spans"]],
+                                {int(k): v for k, v in p["lemmas"].items()}))
+    return Segmented(data["sha256"], data["pipeline"], pages)
+
+
+def load_cached(sha: str, pipeline: str, root: Path | None = None) -> Segmented | None:
+    path = _cache_path(sha, pipeline, root)
+    try:
+        return from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def store_cached(seg: Segmented, root: Path | None = None) -> None:
+    path = _cache_path(seg.sha256, seg.pipeline, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(to_json(seg), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,101 @@
+"""Text cleaning for extracted PDF text: Unicode normalisation and line-end hyphenation.
+
+Pure functions without I/O, property-tested in tests/test_textclean.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: characters a PDF extractor may leave where a word was broken at a line end
+LINE_END_HYPHENS = ("-", "\u2010", "\u00ad", "\ufffe", "\u2011")
+
+_LIGATURES = {
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+    "\ufb05": "st", "\ufb06": "st", "\u0132": "IJ", "\u0133": "ij",
+}
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"), " ")
+_DROP = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\uffff"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRANSLATE = {**{ord(k): v for k, v in _LIGATURES.items()}, **_SPACES, **_DROP}
+
+#: words after which a line-end hyphen is a suspended compound ("taal- en rekenonderwijs")
+SUSPENSION_WORDS = frozenset({"en", "of", "tot", "noch", "als", "dan"})
+
+#: lowercase abbreviations and prefixes that Dutch joins with a real hyphen ("mbo-instelling")
+HYPHEN_PREFIXES = frozenset({
+    "mbo", "hbo", "vmbo", "vo", "wo", "po", "havo", "vwo", "bpv", "bol", "bbl", "ict", "job", "sbb",
+    "roc", "aoc", "ocw", "pdca", "kpi", "avg", "slb", "lob", "evc", "nt2", "ex", "oud", "niet", "e",
+    "anti", "sociaal", "pr", "hr", "it", "cao", "wet", "ggz", "bhv", "mr", "cvb", "rvt", "oer", "nrto",
+})
+_WORD_END = re.compile(r"(\w+)$")
+_WORD_START = re.compile(r"^(\w+)")
+
+
+def normalize(text: str) -> str:
+    """Ligatures to letters, NFC, odd spaces to a space, soft hyphens and controls dropped."""
+    text = text.translate(_TRANSLATE)
+    text = _CONTROL.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def keeps_hyphen(left: str, right: str, vocabulary: "Vocabulary | None" = None) -> bool:
+    """Decide whether a hyphen between line fragments `left` and `right` is a real one.
+
+    `left` is the word fragment before the line-end hyphen, `right` the one after it.
+    """
+    if not left or not right:
+        return True
+    if not right[0].isalnum() or not left[-1].isalnum():
+        return True
+    if vocabulary is not None:
+        verdict = vocabulary.verdict(left.lower(), right.lower())
+        if verdict is not None:
+            return verdict
+    if right[0].isupper() or right[0].isdigit() or left[-1].isdigit() or left.isupper():
+        return True
+    return left.lower() in HYPHEN_PREFIXES
+
+
+def join_hyphenated(before: str, after: str, vocabulary: "Vocabulary | None" = None,
+                    marker: str = "-") -> str:
+    """Join two lines where `before` ended with a line-end hyphen `marker` (already removed).
+
+    A soft hyphen (U+00AD) always joins; a suspended compound ("taal-" + "en") keeps the
+    hyphen and a space; a real hyphen ("mbo-" + "instellingen") is kept; otherwise the
+    word is joined ("stagedis-" + "criminatie").
+    """
+    left_match = _WORD_END.search(before)
+    right_match = _WORD_START.search(after)
+    left = left_match.group(1) if left_match else ""
+    right = right_match.group(1) if right_match else ""
+    if marker == "\u00ad" and left and right:
+        return before + after
+    if right.lower() in SUSPENSION_WORDS or not right:
+        return f"{before}- {after}"
+    if keeps_hyphen(left, right, vocabulary):
+        return f"{before}-{after}"
+    return before + after
+
+
+class Vocabulary:
+    """Word forms seen in a document, used to decide hyphens the way the document spells them."""
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.pairs: set[tuple[str, str]] = set()
+
+    def add_text(self, text: str) -> None:
+        for token in re.findall(r"\w+(?:-\w+)*", text.lower()):
+            parts = token.split("-")
+            self.words.update(parts)
+            self.pairs.update(zip(parts, parts[1:]))
+
+    def verdict(self, left: str, right: str) -> bool | None:
+        """True if the document writes `left-right`, False if it writes `leftright`, else None."""
+        hyphen = (left, right) in self.pairs
+        joined = (left + right) in self.words
+        if hyphen != joined:
+            return hyphen
+        return None

@@ -1,0 +1,267 @@
+"""The report as plain data: institution x theme matrix, checklist, corpus summary (pure).
+
+Which decisions count (`decisions_for`):
+- `coder=NAME`: that coder's current decisions;
+- `final=True`: the lead coder's final decisions (review --resolve); where none exists,
+  the decision the coders agree on, if they all decided and agree;
+- default: the final decision where there is one, else the most recent decision of any coder.
+
+Status rules per institution x theme (documented in docs/reports.md):
+- a candidate counts as evidence unless it was rejected; a confirmed candidate counts
+  under the theme and polarity the coder gave it (a moved candidate moves its evidence);
+- **present**: evidence with positive polarity that is neither weak nor marked uncertain (a
+  coder's 'confirmed' overrides the codebook's 'weak'; 'uncertain' makes evidence weak);
+- **unclear**: positive evidence, but all of it weak or uncertain;
+- **absent**: no positive evidence (no candidates, all rejected, or only negative ones);
+- **reviewed**: every candidate of the theme has a decision (and there is at least one);
+  before that the status rests (partly) on unreviewed suggestions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import os
+from datetime import date, datetime, timezone
+
+from ..codebook import Codebook
+from ..status import rule_holds, theme_status
+
+STATUS_NL = {"present": "aanwezig", "absent": "afwezig", "unclear": "onduidelijk"}
+STATE_NL = {"no_candidates": "geen kandidaten", "all_rejected": "alles verworpen", "not_reviewed": "nog niet beoordeeld",
+            "partly_reviewed": "deels beoordeeld", "reviewed": "beoordeeld"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    candidate_id: str
+    document: str
+    page: int
+    text: str
+    context: str
+    theme: str
+    codes: tuple[str, ...]
+    polarity: str
+    qualifiers: tuple[str, ...]
+    decision: str  # pending | confirmed | rejected | uncertain
+    weak: bool
+    coder: str = ""
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return {"candidate_id": self.candidate_id, "document": self.document, "page": self.page, "text": self.text,
+                "polarity": self.polarity, "qualifiers": list(self.qualifiers), "decision": self.decision}
+
+
+@dataclass
+class ThemeCell:
+    theme: str
+    status: str
+    reviewed: bool
+    state: str
+    evidence: list[Evidence]
+
+
+@dataclass
+class ChecklistItem:
+    id: str
+    label: str
+    explanation: str
+    applies: bool
+    reason: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class InstitutionReport:
+    institution: str
+    year: int | None
+    documents: list[str]
+    themes: dict[str, ThemeCell]
+    checklist: list[ChecklistItem]
+
+
+@dataclass
+class Report:
+    codebook: Codebook
+    pipeline: str
+    basis: str  # which decisions the report rests on, in Dutch
+    institutions: list[InstitutionReport]
+    created: str = field(default_factory=lambda: report_date())
+
+    def summary(self) -> list[str]:
+        """Sentences of the kind the 2024 study wrote by hand, in Dutch."""
+        n = len(self.institutions)
+        lines = []
+        for theme in self.codebook.themes:
+            k = sum(1 for i in self.institutions if i.themes[theme.id].status == "present")
+            unclear = sum(1 for i in self.institutions if i.themes[theme.id].status == "unclear")
+            extra = f" (bij {unclear} onduidelijk)" if unclear else ""
+            lines.append(f"{k} van de {n} {_plural(n)}: {theme.label.lower()} aanwezig{extra}.")
+        for point in self.codebook.checklist:
+            k = sum(1 for i in self.institutions for c in i.checklist if c.id == point.id and c.applies)
+            lines.append(f"Verbeterpunt '{point.label}' geldt voor {k} van de {n} {_plural(n)}.")
+        return lines
+
+    def to_json(self) -> dict:
+        """The stable JSON contract of `kwaliteitscan report --format json`."""
+        book = self.codebook
+        return {
+            "codebook": {"name": book.name, "version": book.version, "sha256": book.sha256},
+            "pipeline": self.pipeline,
+            "institutions": [{
+                "institution": inst.institution, "year": inst.year, "documents": list(inst.documents),
+                "themes": {tid: {"status": cell.status, "reviewed": cell.reviewed,
+                                 "evidence": [e.to_json() for e in cell.evidence]}
+                           for tid, cell in inst.themes.items()},
+                "checklist": [{"id": c.id, "applies": c.applies, "reason": c.reason} for c in inst.checklist],
+            } for inst in self.institutions],
+        }
+
+
+def report_date() -> str:
+    """Today, or the date of SOURCE_DATE_EPOCH when set (reproducible reports)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date().isoformat()
+    return date.today().isoformat()
+
+
+def _plural(n: int) -> str:
+    return "instelling" if n == 1 else "instellingen"
+
+
+def decisions_for(project, coder: str | None = None, final: bool = False) -> tuple[dict[str, dict], str]:
+    """Candidate id -> decision row that the report uses, and a label for that basis."""
+    if coder:
+        return project.latest_decisions(coder), f"beslissingen van codeur {coder}"
+    finals = project.latest_decisions(None, role="final")
+    if final:
+        agreed = _agreed(project)
+        return {**agreed, **finals}, "definitieve beslissingen (beslecht of eensgezind)"
+    latest = project.latest_decisions(None)
+    basis = "laatste beslissing per kandidaat" if latest or finals else "alleen suggesties, nog niets beoordeeld"
+    return {**latest, **finals}, basis
+
+
+def _agreed(project) -> dict[str, dict]:
+    coders = project.coders()
+    per = [project.latest_decisions(c) for c in coders]
+    out = {}
+    if not per:
+        return out
+    for cid in set.intersection(*(set(p) for p in per)):
+        rows = [p[cid] for p in per]
+        keys = {(r["decision"], r["theme"], r["polarity"]) for r in rows}
+        if len(keys) == 1:
+            out[cid] = rows[-1]
+    return out
+
+
+def _evidence(cand: dict, row: dict | None) -> Evidence:
+    decision = row["decision"] if row else "pending"
+    theme = (row.get("theme") if row and decision == "confirmed" else None) or cand["theme"]
+    polarity = (row.get("polarity") if row and decision in ("confirmed", "uncertain") else None) or cand["polarity"]
+    return Evidence(cand["id"], cand["file"], cand["page"], cand["passage"], cand["context"], theme,
+                    tuple(cand["codes"]), polarity, tuple(cand["qualifiers"]), decision,
+                    decision == "uncertain" or (decision == "pending" and cand["weak"]), row["coder"] if row else "",
+                    row["note"] if row else "")
+
+
+def cell_for(theme: str, evidence: list[Evidence]) -> ThemeCell:
+    counted = [e for e in evidence if e.decision != "rejected"]
+    status = theme_status(counted)
+    if not evidence:
+        state = "no_candidates"
+    elif all(e.decision == "rejected" for e in evidence):
+        state = "all_rejected"
+    elif all(e.decision == "pending" for e in evidence):
+        state = "not_reviewed"
+    elif any(e.decision == "pending" for e in evidence):
+        state = "partly_reviewed"
+    else:
+        state = "reviewed"
+    reviewed = bool(evidence) and all(e.decision != "pending" for e in evidence)
+    return ThemeCell(theme, status, reviewed, state, evidence)
+
+
+def build_report(codebook: Codebook, pipeline: str, candidates: list[dict], documents: list[dict],
+                 decisions: dict[str, dict], basis: str) -> Report:
+    """The report model from the project's candidates, documents and the chosen decisions."""
+    groups: dict[tuple[str, int | None], list[str]] = {}
+    for doc in documents:
+        groups.setdefault((doc["institution"], doc["year"]), []).append(doc["file"])
+    by_unit: dict[tuple, list[Evidence]] = {key: [] for key in groups}
+    for cand in candidates:
+        by_unit.setdefault((cand["institution"], cand["year"]), []).append(_evidence(cand, decisions.get(cand["id"])))
+    institutions = []
+    for key in sorted(by_unit, key=lambda k: (k[0], k[1] or 0)):
+        evidence = by_unit[key]
+        cells = {t: cell_for(t, [e for e in evidence if e.theme == t]) for t in codebook.theme_ids}
+        institutions.append(InstitutionReport(key[0], key[1], sorted(groups.get(key, [])), cells,
+                                              checklist_for(codebook, cells)))
+    return Report(codebook, pipeline, basis, institutions)
+
+
+def checklist_for(codebook: Codebook, cells: dict[str, ThemeCell]) -> list[ChecklistItem]:
+    by_theme = {t: [e for e in cell.evidence if e.decision != "rejected"] for t, cell in cells.items()}
+    status_of = {t: cell.status for t, cell in cells.items()}
+    items = []
+    for point in codebook.checklist:
+        applies = rule_holds(point.applies_when, by_theme, status_of)
+        themes = _rule_themes(point.applies_when)
+        reason = _reason(codebook, point.applies_when, cells, applies)
+        shown = [e for t in themes for e in by_theme.get(t, []) if e.polarity == "positive"][:5]
+        items.append(ChecklistItem(point.id, point.label, point.explanation, applies, reason, shown))
+    return items
+
+
+def _rule_themes(rule: dict) -> list[str]:
+    if "all" in rule or "any" in rule:
+        return [t for r in rule.get("all", rule.get("any", [])) for t in _rule_themes(r)]
+    if "not" in rule:
+        return _rule_themes(rule["not"])
+    return [rule["theme"]]
+
+
+def _reason(codebook: Codebook, rule: dict, cells: dict[str, ThemeCell], applies: bool) -> str:
+    """A Dutch sentence saying what the point rests on."""
+    parts = []
+    for theme_id in dict.fromkeys(_rule_themes(rule)):
+        cell = cells[theme_id]
+        label = codebook.theme(theme_id).label
+        pages = sorted({(e.document, e.page) for e in cell.evidence if e.decision != "rejected"
+                        and e.polarity == "positive"})
+        where = "; ".join(f"{doc} p. {page}" for doc, page in pages[:4])
+        codes = _rule_codes(rule)
+        code_text = ""
+        if codes:
+            names = ", ".join(codebook.code(theme_id, c).label for c in codes if _has_code(codebook, theme_id, c))
+            code_text = f"; gevraagd: {names}"
+        parts.append(f"'{label}': {STATUS_NL[cell.status]} ({STATE_NL[cell.state]}{code_text})"
+                     + (f", bewijs op {where}" if where else ", geen positief bewijs gevonden"))
+    verdict = "Geldt" if applies else "Geldt niet"
+    return f"{verdict}: " + "; ".join(parts) + "."
+
+
+def _rule_codes(rule: dict) -> list[str]:
+    out = []
+    for key in ("lacks_code", "has_code", "only_codes"):
+        if key in rule:
+            out += rule[key] if isinstance(rule[key], list) else [rule[key]]
+    for sub in rule.get("all", []) + rule.get("any", []) + ([rule["not"]] if "not" in rule else []):
+        out += _rule_codes(sub)
+    return out
+
+
+def _has_code(codebook: Codebook, theme: str, code: str) -> bool:
+    try:
+        codebook.code(theme, code)
+        return True
+    except KeyError:
+        return False
+
+
+def report_from_project(project, codebook: Codebook, coder: str | None = None, final: bool = False) -> Report:
+    decisions, basis = decisions_for(project, coder, final)
+    return build_report(codebook, project.meta("pipeline", "") or "", project.candidates(), project.documents(),
+                        decisions, basis)
