@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .codebook import Code, Codebook, Pattern, TokenTest
 from .segment import Block, PageTokens, Segmented
@@ -191,6 +191,7 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
     """
     out: list[Candidate] = []
     headings: list[tuple[int, set[str]]] = []
+    bridges = _page_bridges(seg)
     for unit in _units(seg):
         matched = [[_match(unit.page, s, matcher) for s in block.sentences] for block in unit.blocks]
         unit_cues = set().union(*(s.cues for sents in matched for s in sents))
@@ -207,8 +208,29 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                 cues = set().union(*(s.cues for s in sentences))
                 headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues)]
             section_cues = set().union(*(h[1] for h in headings)) if headings else set()
-            out.extend(_block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher))
+            found = _block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher)
+            head, tail = bridges.get((unit.page.number, block.start), ("", ""))
+            if head or tail:  # a paragraph that runs over a page break: show all of it as context
+                found = [replace(c, context=" ".join(p for p in (head, c.context, tail) if p)) for c in found]
+            out.extend(found)
     return out
+
+
+def _page_bridges(seg: Segmented) -> dict[tuple[int, int], tuple[str, str]]:
+    """(page, block start) -> (text before, text after) for paragraphs split by a page break."""
+    bridges: dict[tuple[int, int], tuple[str, str]] = {}
+    for this, nxt in zip(seg.pages, seg.pages[1:]):
+        if not this.blocks or not nxt.blocks or this.blocks[-1].is_row or nxt.blocks[0].is_row:
+            continue
+        last, first = this.blocks[-1], nxt.blocks[0]
+        before = this.text[last.start:last.end]
+        after = nxt.text[first.start:first.end]
+        if before.rstrip().endswith((".", "!", "?", ":")) or not after[:1].islower():
+            continue
+        key_last, key_first = (this.number, last.start), (nxt.number, first.start)
+        bridges[key_last] = (bridges.get(key_last, ("", ""))[0], after)
+        bridges[key_first] = (before, bridges.get(key_first, ("", ""))[1])
+    return bridges
 
 
 def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher) -> _Sentence:

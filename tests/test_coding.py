@@ -217,3 +217,12 @@ def test_cli_code_summary_and_no_project_error(mini_corpus, tmp_path):
     assert "candidates in all" in result.output and "blank:nl" in result.output
     missing = runner.invoke(app, ["export", str(tmp_path / "leeg")])
     assert missing.exit_code == 2 and "run `kwaliteitscan code" in missing.output
+
+
+def test_context_of_a_paragraph_split_by_a_page_break_includes_both_halves(nlp, mini):
+    pages = ["Inleiding.\n\nWij erkennen dat stagediscriminatie een probleem is voor studenten en",
+             "hun ouders in de hele regio. Daarom handelen wij."]
+    [cand] = candidates("", mini, nlp, pages=pages)
+    assert cand.page == 1
+    assert cand.context == ("Wij erkennen dat stagediscriminatie een probleem is voor studenten en "
+                            "hun ouders in de hele regio. Daarom handelen wij.")
