@@ -223,6 +223,84 @@ def codebook_show(file: Annotated[Optional[Path], typer.Argument(help="The codeb
                           f"{_escape(json.dumps(point.applies_when, ensure_ascii=False))}")
 
 
+@codebook_app.command("import")
+def codebook_import(
+    file: Annotated[Path, typer.Argument(help="A quanteda YAML dictionary or a WordStat .cat dictionary.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the codebook YAML here.")] = None,
+) -> None:
+    """Turn a quanteda or WordStat dictionary into a kwaliteitscan codebook to refine."""
+    from .dictionaries import import_dictionary, write_codebook_yaml
+
+    with handle_errors():
+        text = write_codebook_yaml(import_dictionary(file), out)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            _err_console().print(f"wrote {out}; write the definitions before you use it")
+
+
+class DictFormat(str, Enum):
+    quanteda = "quanteda"
+
+
+@codebook_app.command("export")
+def codebook_export(
+    file: Annotated[Path, typer.Argument(help="The codebook YAML file.")],
+    fmt: Annotated[DictFormat, typer.Option("--format", "-f", help="Dictionary format.")] = DictFormat.quanteda,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file.")] = None,
+) -> None:
+    """Write a codebook as a quanteda YAML dictionary (what quanteda cannot hold is listed)."""
+    from .codebook import load_codebook
+    from .dictionaries import export_quanteda
+
+    with handle_errors():
+        text, warnings = export_quanteda(load_codebook(file))
+        for warning in warnings:
+            _err_console().print(f"[yellow]not exported:[/yellow] {_escape(warning)}")
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+            _err_console().print(f"wrote {out}")
+
+
+@codebook_app.command("diff")
+def codebook_diff(
+    old: Annotated[Path, typer.Argument(help="The old codebook.")],
+    new: Annotated[Path, typer.Argument(help="The new codebook.")],
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Show the effect on this coded corpus.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """What changed between two codebooks, and with --corpus how many candidates each change adds or removes."""
+    from .codebook import load_codebook
+    from .codebook_diff import candidate_effect, diff_codebooks
+
+    with handle_errors():
+        before, after = load_codebook(old), load_codebook(new)
+        changes = diff_codebooks(before, after)
+        typer.echo(f"{before.name} {before.version} -> {after.name} {after.version}: {len(changes)} change(s)")
+        for change in changes:
+            typer.echo(f"- {change.description}")
+        if corpus is None:
+            return
+        with _open_project(corpus, db) as project:
+            effect = candidate_effect(project, before, after, corpus=corpus)
+        totals = effect["totals"]
+        typer.echo(f"\non {effect['documents']} document(s): {totals['before']} -> {totals['after']} candidates "
+                   f"(+{totals['added']} -{totals['removed']}, {totals['changed']} changed)")
+        for theme, row in effect["themes"].items():
+            if row["added"] or row["removed"] or row["changed"]:
+                typer.echo(f"  {theme}: +{row['added']} -{row['removed']} ({row['changed']} changed)")
+        for row in effect["patterns"]:
+            typer.echo(f"  {row['change']} pattern {row['theme']}.{row['code']}: {row['pattern']!r} -> "
+                       f"{row['candidates']} candidate(s)")
+        other = effect["other"]
+        if other["added"] or other["removed"]:
+            typer.echo(f"  other changes (scope, cues, qualifiers ...): +{other['added']} -{other['removed']}")
+        for item in effect["skipped"]:
+            _err_console().print(f"[yellow]skipped:[/yellow] {_escape(str(item))}")
+
+
 # --------------------------------------------------------------------------- code and export
 
 
@@ -296,6 +374,8 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     xlsx = "xlsx"
+    qdpx = "qdpx"
+    qdc = "qdc"
 
 
 @app.command()
@@ -305,8 +385,9 @@ def export(
     db: DbOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (required for xlsx).")] = None,
     coder: Annotated[Optional[str], typer.Option("--coder", help="Only this coder's decisions.")] = None,
+    final: Annotated[bool, typer.Option("--final", help="qdpx: the final decisions.")] = False,
 ) -> None:
-    """Export one row per candidate with its current decision (jsonl, csv or xlsx)."""
+    """Export candidates with decisions (jsonl, csv, xlsx) or a REFI-QDA project (qdpx) / codebook (qdc)."""
     from .coding import default_db
     from .errors import UsageError
     from .exchange import export as write_export
@@ -314,11 +395,26 @@ def export(
     from .store import Project
 
     with handle_errors():
-        if fmt is ExportFormat.xlsx and out is None:
-            raise UsageError("--format xlsx needs --out FILE.xlsx")
+        if fmt in (ExportFormat.xlsx, ExportFormat.qdpx, ExportFormat.qdc) and out is None:
+            raise UsageError(f"--format {fmt.value} needs --out FILE.{fmt.value}")
         path = db or default_db(corpus)
         if not path.exists():
             raise UsageError(f"{path}: no project yet; run `kwaliteitscan code {corpus}` first")
+        if fmt in (ExportFormat.qdpx, ExportFormat.qdc):
+            from . import refiqda
+
+            with Project(path) as project:
+                book = _project_codebook(project)
+                if fmt is ExportFormat.qdc:
+                    refiqda.export_qdc(book, out)
+                    _err_console().print(f"wrote the codebook to {out}")
+                    return
+                done = refiqda.export_qdpx(project, book, corpus, out, coder=coder, final=final)
+            _err_console().print(f"wrote {out}: {done.documents} documents, {done.codings} codings of "
+                                 f"{len(done.users)} user(s), {done.notes} notes")
+            for user, cid, reason in done.skipped:
+                _err_console().print(f"[yellow]skipped:[/yellow] {_escape(user)} {cid}: {_escape(reason)}")
+            return
         with Project(path) as project:
             rows = export_rows(project.candidates(), project.latest_decisions(coder))
         text = write_export(rows, fmt.value, out)

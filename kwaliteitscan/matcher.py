@@ -60,6 +60,8 @@ class Matcher:
         self._tests: dict[TokenTest, int] = {}
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._affix: list[tuple[str, str, int]] = []
+        self._prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by first two letters
+        self._other: list[tuple[str, str, int]] = []  # suffix, contains and one-letter prefixes
         self._types: dict[tuple[str, str], frozenset[int]] = {}
         self.entries: list[_Entry] = []
         self.regexes: list[tuple[int, re.Pattern]] = []
@@ -75,6 +77,7 @@ class Matcher:
             for pattern in qualifier.patterns:
                 self._add("qualifier", qualifier.id, pattern)
 
+
     def _test_id(self, test: TokenTest) -> int:
         if test not in self._tests:
             self._tests[test] = len(self._tests)
@@ -82,6 +85,10 @@ class Matcher:
                 self._exact[test.value].append(self._tests[test])
             else:
                 self._affix.append((test.kind, test.value, self._tests[test]))
+                if test.kind == "prefix" and len(test.value) >= 2:
+                    self._prefix[test.value[:2]].append((test.value, self._tests[test]))
+                else:
+                    self._other.append((test.kind, test.value, self._tests[test]))
         return self._tests[test]
 
     def _add(self, kind: str, owner, pattern: Pattern) -> None:
@@ -106,7 +113,8 @@ class Matcher:
             ids: set[int] = set()
             for form in forms:
                 ids.update(self._exact.get(form, ()))
-                for kind, value, test_id in self._affix:
+                ids.update(test_id for value, test_id in self._prefix.get(form[:2], ()) if form.startswith(value))
+                for kind, value, test_id in self._other:
                     if (form.startswith(value) if kind == "prefix" else form.endswith(value) if kind == "suffix"
                             else value in form):
                         ids.add(test_id)
@@ -115,7 +123,12 @@ class Matcher:
 
     def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int) -> list[tuple[int, str]]:
         """All (entry index, matched text) in one sentence."""
-        ids = [self.token_tests(page.lower(i), page.lemma(i)) for i in range(first, last)]
+        text, spans, lemmas, tests = page.text, page.spans, page.lemmas, self.token_tests
+        ids = []
+        for i in range(first, last):
+            a, b = spans[i]
+            lower = text[a:b].lower()
+            ids.append(tests(lower, lemmas.get(i) or lower))
         hits: list[tuple[int, str]] = []
         for offset, token_ids in enumerate(ids):
             for test_id in token_ids:
@@ -127,8 +140,11 @@ class Matcher:
                         hits.append((index, page.text[s:e]))
         if self.regexes:
             lowered = page.text[start:end].lower()
-            for index, regex in self.regexes:
-                found = regex.search(lowered)
+            seen: dict[str, re.Match | None] = {}
+            for index, regex in self.regexes:  # the same expression in several codes is searched once
+                if regex.pattern not in seen:
+                    seen[regex.pattern] = regex.search(lowered)
+                found = seen[regex.pattern]
                 if found:
                     hits.append((index, page.text[start + found.start():start + found.end()]))
         return hits

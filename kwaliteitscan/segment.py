@@ -7,15 +7,17 @@ re-code with a changed codebook needs no spaCy at all.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 from .extract import Document, default_cache_dir
 
-SEGMENT_VERSION = "2"
+SEGMENT_VERSION = "3"
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 
 
@@ -131,9 +133,20 @@ def _cache_path(sha: str, pipeline: str, root: Path | None) -> Path:
     return Path(root or default_cache_dir()) / "segment" / f"{sha}-{tag}-v{SEGMENT_VERSION}.json"
 
 
+def _pack(spans: list[tuple[int, int]]) -> str:
+    flat = array("I", (v for span in spans for v in span))
+    return base64.b64encode(flat.tobytes()).decode("ascii")
+
+
+def _unpack(packed: str) -> list[tuple[int, int]]:
+    flat = array("I")
+    flat.frombytes(base64.b64decode(packed))
+    return list(zip(flat[0::2], flat[1::2]))
+
+
 def to_json(seg: Segmented) -> dict:
     return {"sha256": seg.sha256, "pipeline": seg.pipeline, "pages": [
-        {"number": p.number, "text": p.text, "spans": p.spans, "lemmas": p.lemmas,
+        {"number": p.number, "text": p.text, "spans": _pack(p.spans), "lemmas": p.lemmas,
          "blocks": [[b.start, b.end, b.is_row, b.header, b.sentences, b.heading] for b in p.blocks]} for p in seg.pages]}
 
 
@@ -141,7 +154,7 @@ def from_json(data: dict) -> Segmented:
     pages = []
     for p in data["pages"]:
         blocks = [Block(b[0], b[1], b[2], b[3], [tuple(s) for s in b[4]], b[5]) for b in p["blocks"]]
-        pages.append(PageTokens(p["number"], p["text"], blocks, [tuple(s) for s in p["spans"]],
+        pages.append(PageTokens(p["number"], p["text"], blocks, _unpack(p["spans"]),
                                 {int(k): v for k, v in p["lemmas"].items()}))
     return Segmented(data["sha256"], data["pipeline"], pages)
 

@@ -1,0 +1,57 @@
+"""The interoperability commands through the CLI: qdpx/qdc export, dictionary import/export, diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from kwaliteitscan.cli import app
+from kwaliteitscan.codebook import load_codebook
+from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.refiqda import read_qdpx
+from kwaliteitscan.store import Project
+
+DATA = Path(__file__).parent / "data"
+runner = CliRunner()
+
+
+def test_export_qdpx_and_qdc_through_the_cli(tmp_path, make_pdf):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf("Wij erkennen dat stagediscriminatie een probleem is.\n\nMatching op leerwens doen wij.",
+             name="corpus/roc-aap-2024.pdf")
+    summary = code_corpus(folder, DATA / "mini.yaml", jobs=1)
+    with Project(summary.db) as project:
+        cands = project.candidates()
+        project.add_decision(cands[0], "anna", "confirmed", note="helder")
+        project.add_decision(cands[1], "anna", "rejected")
+    out = tmp_path / "p.qdpx"
+    result = runner.invoke(app, ["export", str(folder), "-f", "qdpx", "--coder", "anna", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    [coding] = read_qdpx(out)
+    assert coding["user"] == "anna" and coding["text"] == cands[0]["passage"] and coding["note"] == "helder"
+    assert runner.invoke(app, ["export", str(folder), "-f", "qdpx"]).exit_code == 2  # needs --out
+    qdc = tmp_path / "c.qdc"
+    assert runner.invoke(app, ["export", str(folder), "-f", "qdc", "-o", str(qdc)]).exit_code == 0
+    assert b"CodeBook" in qdc.read_bytes()
+
+
+def test_dictionary_import_export_and_diff(tmp_path):
+    out = tmp_path / "imported.yaml"
+    result = runner.invoke(app, ["codebook", "import", str(DATA / "dictionaries" / "stagepact.cat"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = load_codebook(out)
+    assert book.themes and all(code.patterns for theme in book.themes for code in theme.codes)
+    exported = runner.invoke(app, ["codebook", "export", str(DATA / "mini.yaml")])
+    assert exported.exit_code == 0 and "acknowledgement" in yaml.safe_load(exported.stdout)
+    changed = tmp_path / "mini2.yaml"
+    changed.write_text((DATA / "mini.yaml").read_text(encoding="utf-8").replace(
+        '"meldpunt*", "*meldpunt"', '"meldpunt*", "*meldpunt", "meldroute"'), encoding="utf-8")
+    diff = runner.invoke(app, ["codebook", "diff", str(DATA / "mini.yaml"), str(changed)])
+    assert diff.exit_code == 0 and "meldroute" in diff.output and "1 change(s)" in diff.output
+    bad = tmp_path / "bad.cat"
+    bad.write_text("    ENTRY (1)\n", encoding="utf-8")
+    failed = runner.invoke(app, ["codebook", "import", str(bad)])
+    assert failed.exit_code == 4 and "bad.cat:1" in failed.output
