@@ -165,7 +165,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
         if summary.coded:
             summary.reattached, summary.unattached = project.reattach()
-        summary.candidates_per_theme = Counter(c["theme"] for c in project.candidates())
+        summary.candidates_per_theme = Counter(project.candidate_counts())
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -65,7 +65,8 @@ class Matcher:
         self._types: dict[tuple[str, str], frozenset[int]] = {}
         self.entries: list[_Entry] = []
         self.regexes: list[tuple[int, re.Pattern]] = []
-        self._by_first: dict[int, list[int]] = defaultdict(list)
+        self._by_first: dict[int, list[int]] = defaultdict(list)  # patterns of several tokens
+        self._single: dict[int, list[int]] = defaultdict(list)  # one-token patterns: a test is a hit
         for theme in codebook.themes:
             for code in theme.codes:
                 for pattern in code.patterns:
@@ -100,7 +101,7 @@ class Matcher:
         steps = tuple((frozenset(self._test_id(t) for t in alts), gap) for alts, gap in pattern.steps)
         self.entries.append(_Entry(kind, owner, pattern, steps))
         for test_id in steps[0][0]:
-            self._by_first[test_id].append(index)
+            (self._single if len(steps) == 1 else self._by_first)[test_id].append(index)
 
     def token_tests(self, lower: str, lemma: str) -> frozenset[int]:
         key = (lower, lemma)
@@ -130,14 +131,21 @@ class Matcher:
             lower = text[a:b].lower()
             ids.append(tests(lower, lemmas.get(i) or lower))
         hits: list[tuple[int, str]] = []
+        single, multi, entries = self._single, self._by_first, self.entries
         for offset, token_ids in enumerate(ids):
+            if not token_ids:
+                continue
+            word = None
             for test_id in token_ids:
-                for index in self._by_first.get(test_id, ()):
-                    stop = self._walk(self.entries[index].steps, ids, offset)
+                for index in single.get(test_id, ()):
+                    if word is None:
+                        a, b = spans[first + offset]
+                        word = text[a:b]
+                    hits.append((index, word))
+                for index in multi.get(test_id, ()):
+                    stop = self._walk(entries[index].steps, ids, offset)
                     if stop is not None:
-                        s = page.spans[first + offset][0]
-                        e = page.spans[first + stop][1]
-                        hits.append((index, page.text[s:e]))
+                        hits.append((index, text[spans[first + offset][0]:spans[first + stop][1]]))
         if self.regexes:
             lowered = page.text[start:end].lower()
             seen: dict[str, re.Match | None] = {}
@@ -152,8 +160,10 @@ class Matcher:
     @staticmethod
     def _walk(steps, ids, offset: int) -> int | None:
         position = offset
+        size = len(ids)
         for tests, gap in steps[1:]:
-            for j in range(position + 1, min(len(ids), position + 2 + gap)):
+            stop = position + 2 + gap
+            for j in range(position + 1, stop if stop < size else size):
                 if ids[j] & tests:
                     position = j
                     break

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -156,6 +155,11 @@ class Project:
         query = "SELECT * FROM documents" + (" WHERE active = 1" if active_only else "") + " ORDER BY institution, year, file"
         return [dict(row) for row in self.db.execute(query)]
 
+    def candidate_counts(self) -> dict[str, int]:
+        """Candidates per theme over the active documents."""
+        return dict(self.db.execute("""SELECT c.theme, COUNT(*) FROM candidates c JOIN documents d
+                                       ON d.sha256 = c.document WHERE d.active = 1 GROUP BY c.theme"""))
+
     def candidates(self, *, theme: str | None = None, institution: str | None = None) -> list[dict]:
         """Candidates of the active documents, joined with their document, in reading order."""
         query = """SELECT c.*, d.file, d.institution, d.year, b.name AS codebook_name, b.version AS codebook_version
@@ -231,10 +235,14 @@ class Project:
 
     def orphan_decisions(self) -> list[dict]:
         """Current decisions whose candidate no longer exists (moved by a re-extraction or codebook change)."""
-        live = {c["id"] for c in self.candidates()}
+        log = self.decision_log()
+        if not log:
+            return []
+        live = {row[0] for row in self.db.execute(
+            "SELECT c.id FROM candidates c JOIN documents d ON d.sha256 = c.document WHERE d.active = 1")}
         latest: dict[tuple, dict] = {}
         moved: set[tuple] = set()
-        for row in self.decision_log():
+        for row in log:
             latest[(row["candidate_id"], row["coder"], row["role"])] = row
             if row["origin"]:
                 moved.add((row["origin"], row["coder"], row["role"]))
@@ -279,11 +287,9 @@ class Project:
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
-    d = asdict(c)
-    return (d["id"], d["document"], d["theme"], json.dumps(d["codes"]), d["page"], d["start"], d["end"],
-            d["passage_end"], d["sentence"], d["passage"], d["context"], d["polarity"],
-            json.dumps(d["qualifiers"]), d["score"], int(d["weak"]), json.dumps(d["terms"], ensure_ascii=False),
-            json.dumps(d["patterns"], ensure_ascii=False), codebook_sha)
+    return (c.id, c.document, c.theme, json.dumps(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
+            c.passage, c.context, c.polarity, json.dumps(c.qualifiers), c.score, int(c.weak),
+            json.dumps(c.terms, ensure_ascii=False), json.dumps(c.patterns, ensure_ascii=False), codebook_sha)
 
 
 def _decode(row: dict) -> dict:
