@@ -7,7 +7,8 @@ bash scripts/setup.sh test
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null
+    { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; } ||
+      echo "note: could not install chromium; the browser test will say so" >&2
   else
     echo "note: chromium is not installed (apt-get install chromium); the browser test will be skipped" >&2
   fi
