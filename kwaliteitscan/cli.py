@@ -440,7 +440,7 @@ def _open_project(corpus: Path, db: Optional[Path]):
 
 def _project_codebook(project):
     """The codebook the project's candidates were made with (the latest one used)."""
-    from .codebook import build_codebook, load_yaml
+    from .codebook import parse_codebook
 
     row = project.db.execute("SELECT c.sha256, c.text, c.path FROM codebooks c JOIN documents d ON d.codebook = c.sha256 "
                              "WHERE d.active = 1 LIMIT 1").fetchone()
@@ -448,7 +448,7 @@ def _project_codebook(project):
         from .codebook import load_codebook
 
         return load_codebook()
-    return build_codebook(load_yaml(row["text"], row["path"]), row["path"], row["text"], row["sha256"])
+    return parse_codebook(row["text"], row["path"], row["sha256"])
 
 
 CoderOpt = Annotated[Optional[str], typer.Option("--coder", help="Your name as a coder (decisions are per coder).")]

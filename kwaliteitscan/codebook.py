@@ -341,13 +341,18 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CodebookError(f"{path}: the codebook is not UTF-8 text; save it as UTF-8") from None
-    data = load_yaml(text, str(path))
+    return parse_codebook(text, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def parse_codebook(text: str, name: str, sha: str = "") -> Codebook:
+    """A codebook from its YAML text (our format, or a quanteda-style dictionary)."""
+    data = load_yaml(text, name)
     if isinstance(data, dict) and "themes" not in data and data and all(
             isinstance(v, (list, dict)) for v in data.values()):
         from .dictionaries import quanteda_to_codebook_data
 
-        data = quanteda_to_codebook_data(data, path.stem)
-    return build_codebook(data, str(path), text, hashlib.sha256(raw).hexdigest())
+        data = quanteda_to_codebook_data(data, Path(name).stem, name)
+    return build_codebook(data, name, text, sha or hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def build_codebook(data: Any, name: str, text: str = "", sha: str = "") -> Codebook:

@@ -55,3 +55,13 @@ def test_dictionary_import_export_and_diff(tmp_path):
     bad.write_text("    ENTRY (1)\n", encoding="utf-8")
     failed = runner.invoke(app, ["codebook", "import", str(bad)])
     assert failed.exit_code == 4 and "bad.cat:1" in failed.output
+
+
+def test_a_corpus_coded_with_a_quanteda_dictionary_can_be_reported(tmp_path, make_pdf):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf("Het meldpunt stagediscriminatie is open voor alle studenten.", name="corpus/roc-aap-2024.pdf")
+    summary = code_corpus(folder, DATA / "dictionaries" / "stagepact.yml", jobs=1)
+    assert sum(summary.candidates_per_theme.values()) >= 1
+    result = runner.invoke(app, ["report", str(folder), "-f", "json"])
+    assert result.exit_code == 0, result.output
