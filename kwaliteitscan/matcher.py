@@ -63,6 +63,7 @@ class Matcher:
         self._prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by first two letters
         self._other: list[tuple[str, str, int]] = []  # suffix, contains and one-letter prefixes
         self._types: dict[tuple[str, str], frozenset[int]] = {}
+        self._by_word: dict[tuple[str, str | None], frozenset[int]] = {}  # as printed, before lowercasing
         self.entries: list[_Entry] = []
         self.regexes: list[tuple[int, re.Pattern]] = []
         self._by_first: dict[int, list[int]] = defaultdict(list)  # patterns of several tokens
@@ -124,12 +125,17 @@ class Matcher:
 
     def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int) -> list[tuple[int, str]]:
         """All (entry index, matched text) in one sentence."""
-        text, spans, lemmas, tests = page.text, page.spans, page.lemmas, self.token_tests
+        text, spans, lemmas = page.text, page.spans, page.lemmas
+        by_word, tests = self._by_word, self.token_tests
         ids = []
         for i in range(first, last):
             a, b = spans[i]
-            lower = text[a:b].lower()
-            ids.append(tests(lower, lemmas.get(i) or lower))
+            key = (text[a:b], lemmas.get(i))
+            found = by_word.get(key)
+            if found is None:
+                lower = key[0].lower()
+                found = by_word[key] = tests(lower, key[1] or lower)
+            ids.append(found)
         hits: list[tuple[int, str]] = []
         single, multi, entries = self._single, self._by_first, self.entries
         for offset, token_ids in enumerate(ids):
