@@ -26,6 +26,8 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from results_file import publish  # benchmarks/ is on sys.path when a script runs
+
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,10 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = {p.stem for p in (args.corpus / "gold").glob("*.yaml")}
         only = set(DEV) if args.dev else ids - set(DEV)
     text = render(evaluate(args.corpus, args.codebook, only))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
-    return 0
+    return publish(text, args.out)
 
 
 if __name__ == "__main__":

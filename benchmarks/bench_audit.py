@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import publish  # benchmarks/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 PDF = ROOT / "benchmarks" / "data" / "agenda-100p.pdf"
 CLI = Path(sys.executable).parent / "kwaliteitscan"
@@ -42,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; runs: "
             + ", ".join(f"{t:.2f} s" for t in times)
             + f"\n- median {median:.2f} s (target ≤ 5 s) {'PASS' if median <= 5 else 'FAIL'}\n")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
-    return 0
+    return publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import time
 from multiprocessing import Pool
 from pathlib import Path
 
+from results_file import publish  # benchmarks/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
 SOURCE = DATA / "agenda-100p.md"
@@ -152,10 +154,7 @@ def main(argv: list[str] | None = None) -> int:
               f"- peak memory {peak:.0f} MB (target ≤ {TARGETS['memory_mb']:.0f} MB) "
               f"{'PASS' if peak <= TARGETS['memory_mb'] else 'FAIL'}"]
     text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
-    return 0
+    return publish(text, args.out)
 
 
 if __name__ == "__main__":

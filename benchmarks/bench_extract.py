@@ -43,6 +43,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results_file import publish  # benchmarks/ is on sys.path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DATA = ROOT / "benchmarks" / "data"
@@ -505,10 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     cells, notes = plan(args.quick)
     harness = run_all(cells, reps)
     text = report(cells, notes, harness, reps)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
-    return 0
+    return publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -439,16 +439,18 @@ def _open_project(corpus: Path, db: Optional[Path]):
 
 
 def _project_codebook(project):
-    """The codebook the project's candidates were made with (the latest one used)."""
-    from .codebook import parse_codebook
+    """The codebook the project's candidates were made with (the bundled one for an empty project)."""
+    from .codebook import load_codebook, parse_codebook
 
-    row = project.db.execute("SELECT c.sha256, c.text, c.path FROM codebooks c JOIN documents d ON d.codebook = c.sha256 "
-                             "WHERE d.active = 1 LIMIT 1").fetchone()
-    if row is None:
-        from .codebook import load_codebook
+    source = project.codebook_source()
+    return parse_codebook(source["text"], source["path"], source["sha256"]) if source else load_codebook()
 
-        return load_codebook()
-    return parse_codebook(row["text"], row["path"], row["sha256"])
+
+def _load_report(corpus: Path, db: Optional[Path], coder: Optional[str] = None, final: bool = False):
+    from .report.model import report_from_project
+
+    with _open_project(corpus, db) as project:
+        return report_from_project(project, _project_codebook(project), coder, final)
 
 
 CoderOpt = Annotated[Optional[str], typer.Option("--coder", help="Your name as a coder (decisions are per coder).")]
@@ -646,14 +648,11 @@ def report(
 ) -> None:
     """Institution x theme matrix, the 'wat kan er beter' checklist and a corpus summary."""
     from .errors import UsageError
-    from .report.model import report_from_project
 
     with handle_errors():
         if coder and final:
             raise UsageError("choose --coder NAME or --final, not both")
-        with _open_project(corpus, db) as project:
-            built = report_from_project(project, _project_codebook(project), coder, final)
-        _emit_report(built, fmt, out)
+        _emit_report(_load_report(corpus, db, coder, final), fmt, out)
 
 
 @app.command()
@@ -720,7 +719,6 @@ def compare(
     """Per institution in both years: per theme and checklist point improved / regressed / unchanged."""
     from .errors import UsageError
     from .report.compare import compare_json, render_compare_markdown
-    from .report.model import report_from_project
 
     with handle_errors():
         parts = [p.strip() for p in years.split(",")]
@@ -729,8 +727,7 @@ def compare(
         if fmt not in ("md", "json"):
             raise UsageError("--format is md or json")
         first, second = int(parts[0]), int(parts[1])
-        with _open_project(corpus, db) as project:
-            built = report_from_project(project, _project_codebook(project), final=final)
+        built = _load_report(corpus, db, final=final)
         text = (render_compare_markdown if fmt == "md" else compare_json)(built, first, second)
         if out:
             out.write_text(text, encoding="utf-8")

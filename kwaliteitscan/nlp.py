@@ -44,6 +44,3 @@ def load_pipeline(language: str = "nl", prefer_trained: bool | None = None):
     nlp.add_pipe("sentencizer")
     return nlp, f"blank:{language}+lemmas:{lemmas}+sentencizer (spacy {spacy.__version__})"
 
-
-def pipeline_name(language: str = "nl") -> str:
-    return load_pipeline(language)[1]

@@ -62,6 +62,10 @@ class RawPage:
     error: str | None = None
 
 
+def _password_message(path: Path) -> str:
+    return f"{path}: the PDF is password-protected; remove the password (e.g. qpdf --decrypt) and run again"
+
+
 def open_pages(path: Path, engine: str = "pdfium") -> Iterator[RawPage]:
     if engine == "pdfium":
         return _pdfium_pages(path)
@@ -81,8 +85,7 @@ def _pdfium_open(path: Path):
     except pdfium.PdfiumError as exc:
         text = str(exc).lower()
         if "password" in text:
-            raise InputError(f"{path}: the PDF is password-protected; remove the password "
-                             "(e.g. qpdf --decrypt) and run again") from exc
+            raise InputError(_password_message(path)) from exc
         raise InputError(f"{path}: not a readable PDF ({exc}); re-export or repair it "
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
 
@@ -254,13 +257,11 @@ def _pdfplumber_pages(path: Path) -> Iterator[RawPage]:
         pdf = pdfplumber.open(str(path))
         count = len(pdf.pages)
     except PDFPasswordIncorrect as exc:
-        raise InputError(f"{path}: the PDF is password-protected; remove the password "
-                         "(e.g. qpdf --decrypt) and run again") from exc
+        raise InputError(_password_message(path)) from exc
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on bad files
         name = type(exc).__name__
         if "Password" in name or "Encrypt" in name:
-            raise InputError(f"{path}: the PDF is password-protected; remove the password "
-                             "(e.g. qpdf --decrypt) and run again") from exc
+            raise InputError(_password_message(path)) from exc
         raise InputError(f"{path}: not a readable PDF ({name}: {exc}); re-export or repair it "
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
     try:

@@ -87,7 +87,6 @@ def parse_source(text: str, name: str = "<source>") -> Source:
 
 
 def _fonts() -> tuple[str, str]:
-    from reportlab import rl_config  # noqa: F401  (makes the font search path known)
     import reportlab
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont

@@ -10,7 +10,6 @@ the final decision (role 'final').
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .store import Project
@@ -158,6 +157,3 @@ def _decision_key(row: dict | None):
         return None
     return (row["decision"], row["theme"], row["polarity"]) if row["decision"] == "confirmed" else (row["decision"],)
 
-
-def theme_counts(candidates: list[dict]) -> Counter:
-    return Counter(c["theme"] for c in candidates)

@@ -118,6 +118,12 @@ class Project:
             db.execute("INSERT OR IGNORE INTO codebooks VALUES (?, ?, ?, ?, ?, ?)",
                        (codebook.sha256, codebook.name, codebook.version, codebook.path, codebook.source_text, _now()))
 
+    def codebook_source(self) -> dict | None:
+        """sha256, text and path of the codebook the active documents were coded with."""
+        row = self.db.execute("""SELECT c.sha256, c.text, c.path FROM codebooks c
+                                 JOIN documents d ON d.codebook = c.sha256 WHERE d.active = 1 LIMIT 1""").fetchone()
+        return dict(row) if row else None
+
     def document_state(self, sha: str) -> tuple[str | None, str | None] | None:
         row = self.db.execute("SELECT codebook, pipeline FROM documents WHERE sha256 = ?", (sha,)).fetchone()
         return (row[0], row[1]) if row else None
