@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections import defaultdict
+
+try:  # the regular-expression parser, used only to find what a pattern cannot match without
+    from re import _constants as _sre, _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as _sre
+    import sre_parse as _sre_parse
 from dataclasses import dataclass, replace
 
 from .codebook import Code, Codebook, Pattern, TokenTest
@@ -55,17 +62,19 @@ class _Entry:
 class Matcher:
     """A codebook compiled for matching."""
 
-    def __init__(self, codebook: Codebook) -> None:
+    def __init__(self, codebook: Codebook, shortcuts: bool = True) -> None:
         self.codebook = codebook
+        self.shortcuts = shortcuts  # False: search every sentence with every pattern (for tests)
         self._tests: dict[TokenTest, int] = {}
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._affix: list[tuple[str, str, int]] = []
         self._prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by first two letters
         self._other: list[tuple[str, str, int]] = []  # suffix, contains and one-letter prefixes
         self._types: dict[tuple[str, str], frozenset[int]] = {}
-        self._by_word: dict[tuple[str, str | None], frozenset[int]] = {}  # as printed, before lowercasing
+        self._by_word: dict[tuple[str, str | None], tuple] = {}  # as printed, before lowercasing: see _word
         self.entries: list[_Entry] = []
-        self.regexes: list[tuple[int, re.Pattern]] = []
+        self._distinct: dict[str, tuple[re.Pattern, _Gate, list[int]]] = {}  # each expression searched once
+        self._page: tuple[object, dict] | None = None  # the last page's regular-expression hits
         self._by_first: dict[int, list[int]] = defaultdict(list)  # patterns of several tokens
         self._single: dict[int, list[int]] = defaultdict(list)  # one-token patterns: a test is a hit
         for theme in codebook.themes:
@@ -97,7 +106,9 @@ class Matcher:
         index = len(self.entries)
         if pattern.regex is not None:
             self.entries.append(_Entry(kind, owner, pattern, ()))
-            self.regexes.append((index, re.compile(pattern.regex)))
+            if pattern.regex not in self._distinct:
+                self._distinct[pattern.regex] = (re.compile(pattern.regex), regex_gate(pattern.regex), [])
+            self._distinct[pattern.regex][2].append(index)
             return
         steps = tuple((frozenset(self._test_id(t) for t in alts), gap) for alts, gap in pattern.steps)
         self.entries.append(_Entry(kind, owner, pattern, steps))
@@ -123,45 +134,71 @@ class Matcher:
             found = self._types[key] = frozenset(ids)
         return found
 
+    def _word(self, word: str, lemma: str | None) -> tuple[frozenset[int], tuple[int, ...], tuple[int, ...]]:
+        """(tests passed, one-token patterns hit, longer patterns started) for a word as printed."""
+        lower = word.lower()
+        ids = self.token_tests(lower, lemma or lower)
+        info = (ids, tuple(i for t in ids for i in self._single.get(t, ())),
+                tuple(i for t in ids for i in self._by_first.get(t, ())))
+        self._by_word[(word, lemma)] = info
+        return info
+
     def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int) -> list[tuple[int, str]]:
         """All (entry index, matched text) in one sentence."""
         text, spans, lemmas = page.text, page.spans, page.lemmas
-        by_word, tests = self._by_word, self.token_tests
+        by_word = self._by_word
         ids = []
+        triggers = []
         for i in range(first, last):
             a, b = spans[i]
             key = (text[a:b], lemmas.get(i))
-            found = by_word.get(key)
-            if found is None:
-                lower = key[0].lower()
-                found = by_word[key] = tests(lower, key[1] or lower)
-            ids.append(found)
+            info = by_word.get(key) or self._word(*key)
+            ids.append(info[0])
+            if info[1] or info[2]:
+                triggers.append((i - first, info))
         hits: list[tuple[int, str]] = []
-        single, multi, entries = self._single, self._by_first, self.entries
-        for offset, token_ids in enumerate(ids):
-            if not token_ids:
-                continue
-            word = None
-            for test_id in token_ids:
-                for index in single.get(test_id, ()):
-                    if word is None:
-                        a, b = spans[first + offset]
-                        word = text[a:b]
-                    hits.append((index, word))
-                for index in multi.get(test_id, ()):
+        entries = self.entries
+        present: set[int] | None = None  # every test some token of the sentence passes
+        possible: dict[int, bool] = {}  # pattern -> do all its later steps occur in the sentence at all?
+        for offset, (_, singles, multis) in triggers:
+            if singles:
+                a, b = spans[first + offset]
+                word = text[a:b]
+                hits.extend((index, word) for index in singles)
+            for index in multis:
+                ok = possible.get(index) if self.shortcuts else True
+                if ok is None:
+                    if present is None:
+                        present = set().union(*ids)
+                    ok = possible[index] = all(not present.isdisjoint(step) for step, _ in entries[index].steps[1:])
+                if ok:
                     stop = self._walk(entries[index].steps, ids, offset)
                     if stop is not None:
                         hits.append((index, text[spans[first + offset][0]:spans[first + stop][1]]))
-        if self.regexes:
-            lowered = page.text[start:end].lower()
-            seen: dict[str, re.Match | None] = {}
-            for index, regex in self.regexes:  # the same expression in several codes is searched once
-                if regex.pattern not in seen:
-                    seen[regex.pattern] = regex.search(lowered)
-                found = seen[regex.pattern]
-                if found:
-                    hits.append((index, page.text[start + found.start():start + found.end()]))
+        if self._distinct:
+            hits.extend(self._regex_hits(page).get((start, end), ()))
         return hits
+
+    def _regex_hits(self, page: PageTokens) -> dict[tuple[int, int], list[tuple[int, str]]]:
+        """Regular-expression hits of every sentence of a page, searched only where a gate admits them."""
+        if self._page is not None and self._page[0] is page:
+            return self._page[1]
+        bounds = sorted((s[0], s[1]) for block in page.blocks for s in block.sentences)
+        starts = [s for s, _ in bounds]
+        lowered = page.text.lower()
+        if len(lowered) != len(page.text):  # lowercasing changed the length: no shared offsets, search everything
+            lowered = None
+        out: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
+        for regex, gate, indexes in self._distinct.values():
+            use_gate = lowered is not None and self.shortcuts
+            for k in (gate.sentences(lowered, bounds, starts) if use_gate else range(len(bounds))):
+                start, end = bounds[k]
+                found = regex.search(lowered[start:end] if lowered is not None else page.text[start:end].lower())
+                if found:
+                    matched = page.text[start + found.start():start + found.end()]
+                    out[(start, end)].extend((index, matched) for index in indexes)
+        self._page = (page, out)
+        return out
 
     @staticmethod
     def _walk(steps, ids, offset: int) -> int | None:
@@ -176,6 +213,98 @@ class Matcher:
             else:
                 return None
         return position
+
+
+# --------------------------------------------------------------------------- regex gates
+
+
+class _Gate:
+    """Cheap necessary conditions for a regular expression to match a (lowercased) text.
+
+    `sets`: for each set, at least one of its strings must occur in the text (every set is
+    required; the most selective set is searched for, the others tested); `max_len`: for a pattern anchored at both
+    ends, the longest text it can match. Both are derived from the parsed pattern, so a
+    search they rule out could not have matched: they spare the search, never a hit.
+    """
+
+    def __init__(self, sets: list[list[str]], max_len: int | None) -> None:
+        # most selective first: the longest shortest string, then the fewest strings
+        self.sets = sorted((tuple(sorted(set(o), key=len)) for o in sets), key=lambda o: (-len(o[0]), len(o)))
+        self.max_len = max_len
+
+    def admits(self, text: str) -> bool:
+        """Could the expression match `text` (lowercased)?"""
+        if self.max_len is not None and len(text) > self.max_len + 1:  # `$` may stand before a final newline
+            return False
+        return all(any(s in text for s in options) for options in self.sets)
+
+    def sentences(self, lowered: str, bounds: list[tuple[int, int]], starts: list[int]) -> list[int]:
+        """Indexes of the sentences (start, end) of a page that the gate admits."""
+        if self.sets:
+            if not all(any(s in lowered for s in o) for o in self.sets):
+                return []
+            found: set[int] = set()
+            for literal in self.sets[0]:
+                position = lowered.find(literal)
+                while position >= 0:
+                    k = bisect_right(starts, position) - 1
+                    if k >= 0 and position + len(literal) <= bounds[k][1]:
+                        found.add(k)
+                        position = lowered.find(literal, bounds[k][1])
+                    else:
+                        position = lowered.find(literal, position + 1)
+            chosen, others = sorted(found), self.sets[1:]
+        else:
+            chosen, others = list(range(len(bounds))), []
+        if self.max_len is not None:
+            chosen = [k for k in chosen if bounds[k][1] - bounds[k][0] <= self.max_len + 1]  # `$` before a newline
+        for options in others:
+            chosen = [k for k in chosen if any(o in lowered[bounds[k][0]:bounds[k][1]] for o in options)]
+        return chosen
+
+
+def _required(items, ignore_case: bool) -> list[list[str]]:
+    """Sets of strings: every match of the parsed sequence contains one string of each set."""
+    options: list[list[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            options.append(["".join(run)])
+            run.clear()
+
+    def best(sets: list[list[str]]) -> list[str] | None:
+        return max(sets, key=lambda o: (min(len(s) for s in o), -len(o))) if sets else None
+
+    for op, av in items:
+        if op is _sre.LITERAL:
+            run.append(chr(av))
+            continue
+        close_run()
+        if op is _sre.SUBPATTERN:
+            options.extend(_required(av[-1], ignore_case))
+        elif op is _sre.BRANCH:
+            branches = [best(_required(branch, ignore_case)) for branch in av[1]]
+            if all(branches):
+                options.append(sorted({s for b in branches for s in b}))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            options.extend(_required(av[2], ignore_case))
+        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
+            options.append(sorted({chr(v) for _, v in av}))
+        elif op is _sre.IN and av == [(_sre.CATEGORY, _sre.CATEGORY_DIGIT)]:
+            options.append(list("0123456789"))
+    close_run()
+    return [[s.lower() for s in o] for o in options] if ignore_case else options
+
+
+def regex_gate(pattern: str) -> _Gate:
+    parsed = _sre_parse.parse(pattern)
+    sets = _required(parsed.data, bool(parsed.state.flags & re.IGNORECASE))
+    data = parsed.data
+    anchored = (len(data) >= 2 and data[0] == (_sre.AT, _sre.AT_BEGINNING) and data[-1] == (_sre.AT, _sre.AT_END)
+                and not parsed.state.flags & re.MULTILINE)
+    width = parsed.getwidth()[1]
+    return _Gate(sets, width if anchored and width < _sre.MAXREPEAT else None)
 
 
 # --------------------------------------------------------------------------- candidates

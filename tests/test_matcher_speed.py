@@ -1,0 +1,67 @@
+"""The matcher's shortcuts (regex gates, the sentence pre-check for multi-token patterns)
+must never change a result: they are checked here against exhaustive searching."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kwaliteitscan.codebook import load_codebook
+from kwaliteitscan.extract import Cache, extract_many
+from kwaliteitscan.matcher import Matcher, code_document, regex_gate
+from kwaliteitscan.nlp import load_pipeline
+from kwaliteitscan.segment import segment
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@pytest.mark.parametrize("pattern, text, admitted", [
+    (r"\bjob[- ]?monitor", "de job-monitor van 2024", True),
+    (r"\bjob[- ]?monitor", "de monitor van job", True),  # both strings occur: searched (and no match)
+    (r"\bjob[- ]?monitor", "de monitor", False),
+    (r"(?:een|één|1)\s+op\s+de\s+\d", "één op de 5", True),
+    (r"(?:een|één|1)\s+op\s+de\s+\d", "één op de vijf", False),  # no digit
+    (r"^[^.;]{1,10}$", "kort", True),
+    (r"^[^.;]{1,10}$", "een veel te lange zin zonder punt", False),
+    (r"(?i)MeldPunt", "het meldpunt", True),
+    (r"a|", "zonder", True),  # an empty branch: nothing is required
+    (r"[^x]+", "y", True),
+])
+def test_gate_cases(pattern, text, admitted):
+    assert regex_gate(pattern).admits(text) is admitted
+    if re.search(pattern, text):
+        assert admitted
+
+
+def test_gate_never_rules_out_a_match_of_the_codebook_regexes():
+    book = load_codebook(None)
+    regexes = {p.regex for t in book.themes for c in t.codes for p in c.patterns if p.regex}
+    regexes |= {p.regex for q in book.qualifiers for p in q.patterns if p.regex}
+    regexes |= {p.regex for ps in book.cues.values() for p in ps if p.regex}
+    assert len(regexes) >= 10
+    outcomes = extract_many(sorted(CORPUS.glob("*.pdf"))[:4], "pdfium", Cache(), jobs=1)
+    lines = [line.lower() for o in outcomes for page in o.document.pages for line in re.split(r"(?<=[.!?])\s+|\n", page.text)]
+    matched = 0
+    for pattern in regexes:
+        gate, compiled = regex_gate(pattern), re.compile(pattern)
+        for line in lines:
+            if compiled.search(line):
+                matched += 1
+                assert gate.admits(line), (pattern, line)
+    assert matched > 50  # the check saw real matches
+
+
+def test_shortcuts_give_the_same_candidates_as_searching_everything():
+    book = load_codebook(None)
+    nlp, name = load_pipeline("nl")
+    fast, slow = Matcher(book), Matcher(book, shortcuts=False)
+    outcomes = extract_many(sorted(CORPUS.glob("*.pdf"))[:3], "pdfium", Cache(), jobs=1)
+    total = 0
+    for outcome in outcomes:
+        seg = segment(outcome.document, nlp, name)
+        expected = code_document(seg, slow)
+        assert code_document(seg, fast) == expected
+        total += len(expected)
+    assert total > 30
