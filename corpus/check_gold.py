@@ -1,11 +1,13 @@
 """Check the demo corpus: every gold passage and trap stands verbatim in its source.
 
-Usage: python corpus/check_gold.py [DOC_ID ...]
+Usage: python corpus/check_gold.py [--corpus DIR] [DOC_ID ...]
+DIR defaults to this folder (the demo corpus); the held-out corpus is `corpus-heldout/`.
 Prints one line per problem and a word count per source; exits 1 when anything is wrong.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -33,10 +35,10 @@ def _body(source: str) -> str:
     return parts[2] if source.startswith("---") and len(parts) == 3 else source
 
 
-def check(doc_id: str) -> list[str]:
+def check(doc_id: str, base: Path = HERE) -> list[str]:
     problems: list[str] = []
-    src_path = HERE / "src" / f"{doc_id}.md"
-    gold_path = HERE / "gold" / f"{doc_id}.yaml"
+    src_path = base / "src" / f"{doc_id}.md"
+    gold_path = base / "gold" / f"{doc_id}.yaml"
     if not src_path.exists():
         return [f"{src_path}: missing source"]
     body = _body(src_path.read_text(encoding="utf-8"))
@@ -72,8 +74,12 @@ def check(doc_id: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    ids = argv or sorted(p.stem for p in (HERE / "src").glob("*.md"))
-    problems = [p for doc_id in ids for p in check(doc_id)]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=HERE)
+    parser.add_argument("ids", nargs="*")
+    args = parser.parse_args(argv)
+    ids = args.ids or sorted(p.stem for p in (args.corpus / "src").glob("*.md"))
+    problems = [p for doc_id in ids for p in check(doc_id, args.corpus)]
     for problem in problems:
         print(problem)
     print(f"{len(ids)} documents, {len(problems)} problems")

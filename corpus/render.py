@@ -1,11 +1,13 @@
 """Render the demo corpus: corpus/src/*.md -> corpus/*.pdf, and write corpus/manifest.csv.
 
-Usage: python corpus/render.py [DOC_ID ...]   (needs: pip install -e '.[render]')
+Usage: python corpus/render.py [--corpus DIR] [DOC_ID ...]   (needs: pip install -e '.[render]')
+DIR defaults to this folder (the demo corpus); the held-out corpus is `corpus-heldout/`.
 The rendered PDFs are committed, so the demo needs no rendering tools.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import sys
 from pathlib import Path
@@ -15,12 +17,12 @@ from kwaliteitscan.render import parse_source, render_file
 HERE = Path(__file__).resolve().parent
 
 
-def write_manifest() -> Path:
+def write_manifest(base: Path = HERE) -> Path:
     rows = []
-    for src in sorted((HERE / "src").glob("*.md")):
+    for src in sorted((base / "src").glob("*.md")):
         meta = parse_source(src.read_text(encoding="utf-8"), str(src)).meta
         rows.append((f"{src.stem}.pdf", meta["institution"], meta["year"]))
-    path = HERE / "manifest.csv"
+    path = base / "manifest.csv"
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["file", "institution", "year"])
@@ -29,11 +31,16 @@ def write_manifest() -> Path:
 
 
 def main(argv: list[str]) -> int:
-    ids = argv or sorted(p.stem for p in (HERE / "src").glob("*.md"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=HERE)
+    parser.add_argument("ids", nargs="*")
+    args = parser.parse_args(argv)
+    base = args.corpus.resolve()
+    ids = args.ids or sorted(p.stem for p in (base / "src").glob("*.md"))
     for doc_id in ids:
-        out = render_file(HERE / "src" / f"{doc_id}.md", HERE / f"{doc_id}.pdf")
-        print(f"rendered {out.relative_to(HERE.parent)}")
-    print(f"wrote {write_manifest().relative_to(HERE.parent)}")
+        out = render_file(base / "src" / f"{doc_id}.md", base / f"{doc_id}.pdf")
+        print(f"rendered {out}")
+    print(f"wrote {write_manifest(base)}")
     return 0
 
 
