@@ -88,6 +88,8 @@ def heading_level(text: str) -> int:
 
 def segment(doc: Document, nlp, pipeline: str) -> Segmented:
     """Tokenise and split into sentences with `nlp` (see nlp.load_pipeline)."""
+    from .nlp import lookup_parts
+
     pages: list[PageTokens] = []
     jobs = []
     for page in doc.pages:
@@ -95,6 +97,10 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
         for start, end, is_row, header in split_blocks(page.text):
             jobs.append((len(pages) - 1, start, end, is_row, header))
     texts = (pages[p].text[s:e] for p, s, e, _, _ in jobs)
+    parts = lookup_parts(nlp)
+    if parts is not None:
+        _segment_with_rules(pages, jobs, nlp.tokenizer.pipe(texts, batch_size=128), *parts)
+        return Segmented(doc.sha256, pipeline, pages)
     for (p, start, end, is_row, header), parsed in zip(jobs, nlp.pipe(texts, batch_size=128)):
         page = pages[p]
         first = len(page.spans)
@@ -121,6 +127,59 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
         level = 0 if is_row else heading_level(page.text[start:end])
         page.blocks.append(Block(start, end, is_row, header, sentences, level))
     return Segmented(doc.sha256, pipeline, pages)
+
+
+def _segment_with_rules(pages: list[PageTokens], jobs, docs, table, final: frozenset[str]) -> None:
+    """The blank pipeline's lookup lemmatiser and sentenciser, applied to tokenizer output.
+
+    Same rules as spaCy's components: the lemma is the table's entry for the lowercased
+    text (else the text itself); a sentence ends after a token in `final` and the next one
+    starts at the first following token that is not punctuation.
+    """
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
+
+    lemma_of: dict[str, str | None] = {}
+    for (p, start, end, is_row, header), parsed in zip(jobs, docs):
+        page = pages[p]
+        text = page.text
+        rows = parsed.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT]).tolist() if len(parsed) else []
+        first = len(page.spans)
+        starts = [0]  # token indexes where a sentence starts
+        seen_final = False
+        for i, (idx, length, is_space, is_punct) in enumerate(rows):
+            a = start + idx
+            word = text[a:a + length]
+            is_final = word in final
+            if seen_final and not is_punct and not is_final:
+                starts.append(i)
+                seen_final = False
+            elif is_final:
+                seen_final = True
+            if is_space:
+                continue
+            index = len(page.spans)
+            page.spans.append((a, a + length))
+            lower = word.lower()
+            if lower not in lemma_of:
+                lemma = str(table.get(lower, lower)).lower()
+                lemma_of[lower] = lemma if lemma and lemma != lower else None
+            if lemma_of[lower] is not None:
+                page.lemmas[index] = lemma_of[lower]
+        last = len(page.spans)
+        if is_row or not rows:
+            sentences = [(start, end, first, last)] if is_row else []
+        else:
+            sentences = []
+            t = first
+            bounds = starts[1:] + [len(rows)]
+            for s_first, s_stop in zip(starts, bounds):
+                n = sum(1 for row in rows[s_first:s_stop] if not row[2])
+                s_start = start + rows[s_first][0]
+                s_end = start + rows[s_stop - 1][0] + rows[s_stop - 1][1]
+                sentences.append((s_start, s_end, t, t + n))
+                t += n
+        level = 0 if is_row else heading_level(text[start:end])
+        page.blocks.append(Block(start, end, is_row, header, sentences, level))
 
 
 # --------------------------------------------------------------------------- cache

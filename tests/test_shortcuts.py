@@ -1,5 +1,6 @@
-"""The matcher's shortcuts (regex gates, the sentence pre-check for multi-token patterns)
-must never change a result: they are checked here against exhaustive searching."""
+"""Shortcuts taken for speed must never change a result: the matcher's regex gates and
+its sentence pre-check for multi-token patterns (against exhaustive searching), and the
+rule-based segmentation of the blank pipeline (against spaCy's own components)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,17 @@ def test_shortcuts_give_the_same_candidates_as_searching_everything():
         assert code_document(seg, fast) == expected
         total += len(expected)
     assert total > 30
+
+
+def test_blank_pipeline_rules_segment_exactly_like_spacys_components(monkeypatch):
+    import kwaliteitscan.nlp as nlp_module
+
+    nlp, name = load_pipeline("nl", prefer_trained=False)
+    assert nlp_module.lookup_parts(nlp) is not None
+    outcomes = extract_many(sorted(CORPUS.glob("*.pdf")), "pdfium", Cache(), jobs=2)
+    fast = [segment(o.document, nlp, name) for o in outcomes]
+    monkeypatch.setattr(nlp_module, "lookup_parts", lambda nlp: None)  # spaCy's lemmatizer and sentencizer
+    slow = [segment(o.document, nlp, name) for o in outcomes]
+    assert fast == slow
+    assert sum(len(p.lemmas) for seg in slow for p in seg.pages) > 1000
+    assert sum(len(b.sentences) for seg in slow for p in seg.pages for b in p.blocks) > 1000
