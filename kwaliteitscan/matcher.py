@@ -65,6 +65,7 @@ class Matcher:
     def __init__(self, codebook: Codebook, shortcuts: bool = True) -> None:
         self.codebook = codebook
         self.shortcuts = shortcuts  # False: search every sentence with every pattern (for tests)
+        self.negative_qualifiers = frozenset(q.id for q in codebook.qualifiers if q.polarity == "negative")
         self._tests: dict[TokenTest, int] = {}
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._affix: list[tuple[str, str, int]] = []
@@ -352,6 +353,7 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
     """
     out: list[Candidate] = []
     headings: list[tuple[int, set[str]]] = []
+    section_cues: set[str] = set()
     bridges = _page_bridges(seg)
     for unit in _units(seg):
         matched = [[_match(unit.page, s, matcher) for s in block.sentences] for block in unit.blocks]
@@ -368,7 +370,7 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
             if block.heading:
                 cues = set().union(*(s.cues for s in sentences))
                 headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues)]
-            section_cues = set().union(*(h[1] for h in headings)) if headings else set()
+                section_cues = set().union(*(h[1] for h in headings))
             found = _block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher)
             head, tail = bridges.get((unit.page.number, block.start), ("", ""))
             if head or tail:  # a paragraph that runs over a page break: show all of it as context
@@ -409,16 +411,18 @@ def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Match
 
 
 def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_cues: set[str]) -> bool:
-    if any(cue in sentence_cues for cue in code.exclude):
+    if code.exclude and any(cue in sentence_cues for cue in code.exclude):
         return False
-    scope = {"sentence": sentence_cues, "paragraph": sentence_cues | unit_cues,
-             "section": sentence_cues | unit_cues | section_cues}[code.scope]
-    return all(cue in scope for cue in code.requires)
+    for cue in code.requires:
+        if not (cue in sentence_cues or (code.scope != "sentence" and cue in unit_cues)
+                or (code.scope == "section" and cue in section_cues)):
+            return False
+    return True
 
 
 def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher) -> list[Candidate]:
     book = matcher.codebook
-    negative_qualifiers = {q.id for q in book.qualifiers if q.polarity == "negative"}
+    negative_qualifiers = matcher.negative_qualifiers
     groups: dict[tuple[str, str], list[tuple[int, list]]] = defaultdict(list)
     for k, sent in enumerate(sentences):
         for theme, hits in sent.codes.items():
