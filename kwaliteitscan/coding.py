@@ -98,9 +98,9 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
 
 
 def _task(args) -> tuple[str, list[Candidate] | None, str | None]:
-    doc, codebook, pipeline, cache_root = args
+    doc, pipeline, cache_root = args
     try:
-        return doc.sha256, code_one(doc, codebook, pipeline, cache_root), None
+        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
         return doc.sha256, None, f"{doc.document}: coding failed ({type(exc).__name__}: {exc})"
 
@@ -171,7 +171,10 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
 
 
 def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
-    tasks = [(doc, book, pipeline, cache_root) for doc, _ in todo]
+    # the codebook and its compiled matcher reach the forked workers by inheritance, not per task
+    _worker["book"] = book
+    _matcher(book)
+    tasks = [(doc, pipeline, cache_root) for doc, _ in todo]
     if len(tasks) <= 1 or jobs <= 1:
         results = map(_task, tasks)
         for (doc, entry), (_, candidates, error) in zip(todo, results):
