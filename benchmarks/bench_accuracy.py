@@ -3,7 +3,8 @@
 Usage (from the repo root):
     .venv/bin/python benchmarks/bench_accuracy.py [CORPUS] [--codebook FILE] [--out FILE]
 
-CORPUS (default corpus/) is any folder with PDFs, `manifest.csv` and `gold/<doc-id>.yaml`.
+CORPUS (default corpus/, the agendas the codebook was developed on; corpus-heldout/ holds
+agendas it never saw) is any folder with PDFs, `manifest.csv` and `gold/<doc-id>.yaml`.
 The corpus is coded into a temporary project, then compared with the gold:
 - recall per theme: a gold passage is found when a candidate of its theme, in its document,
   contains it in its passage (hit sentence + continuation sentences), or its hit sentence is
@@ -59,12 +60,7 @@ class _Ev:
         self.theme, self.codes, self.polarity, self.weak = c["theme"], tuple(c["codes"]), c["polarity"], c["weak"]
 
 
-#: documents the codebook was developed against; the others are held out (see docs/accuracy.md)
-DEV = ("aoc-groenrijk-2024", "roc-deltapoort-2024", "roc-middenveld-2024", "roc-noordkust-2024",
-       "vakinstelling-zilverberg-2024")
-
-
-def evaluate(corpus: Path, codebook_path: Path | None, only: set[str] | None = None) -> dict:
+def evaluate(corpus: Path, codebook_path: Path | None) -> dict:
     book = load_codebook(codebook_path)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"
@@ -74,8 +70,7 @@ def evaluate(corpus: Path, codebook_path: Path | None, only: set[str] | None = N
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for c in candidates:
         by_doc[c["file"]].append(c)
-    golds = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((corpus / "gold").glob("*.yaml"))
-             if only is None or p.stem in only}
+    golds = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((corpus / "gold").glob("*.yaml"))}
     found, total, ctx_found = Counter(), Counter(), Counter()
     right, made = Counter(), Counter()
     neg_total = neg_ok = 0
@@ -170,21 +165,21 @@ def render(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: where each corpus's figures go unless --out says otherwise
+RESULTS = {"corpus": "accuracy-dev.md", "corpus-heldout": "accuracy-held-out.md"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT / "corpus")
     parser.add_argument("--codebook", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "accuracy.md")
-    split = parser.add_mutually_exclusive_group()
-    split.add_argument("--dev", action="store_true", help="only the documents the codebook was developed on")
-    split.add_argument("--held-out", action="store_true", help="only the held-out documents of the demo corpus")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: benchmarks/results/accuracy-dev.md for corpus/, accuracy-held-out.md for "
+                             "corpus-heldout/, accuracy-<folder>.md otherwise")
     args = parser.parse_args(argv)
-    only = None
-    if args.dev or args.held_out:
-        ids = {p.stem for p in (args.corpus / "gold").glob("*.yaml")}
-        only = set(DEV) if args.dev else ids - set(DEV)
-    text = render(evaluate(args.corpus, args.codebook, only))
-    return publish(text, args.out)
+    name = args.corpus.resolve().name
+    out = args.out or ROOT / "benchmarks" / "results" / RESULTS.get(name, f"accuracy-{name}.md")
+    return publish(render(evaluate(args.corpus, args.codebook)), out)
 
 
 if __name__ == "__main__":

@@ -442,7 +442,7 @@ def _candidate(sha, page, block, sentences, theme, polarity, members, context, b
     first_k, last_k = members[0][0], members[-1][0]
     passage_end = sentences[last_k].end
     for nxt in sentences[last_k + 1:last_k + 1 + book.settings.max_continuation]:
-        if nxt.opener not in book.settings.continuation or theme in nxt.codes:
+        if (nxt.opener not in book.settings.continuation and "*" not in book.settings.continuation) or theme in nxt.codes:
             break
         passage_end = nxt.end
     hits = [hit for _, kept in members for hit in kept]

@@ -107,6 +107,17 @@ def test_continuation_sentences_join_the_passage(nlp, mini):
     assert cand.context == text
 
 
+def test_any_following_sentence_continues_the_passage_with_star(nlp):
+    text = "Het meldpunt is open. De eerste maand kwamen er negen meldingen. Zo gaat het goed."
+    [cand] = candidates(text, one_theme_book(["meldpunt"]), nlp)
+    assert cand.passage == "Het meldpunt is open."  # "De eerste ..." opens with no continuation word
+    data = {"name": "t", "version": "1", "settings": {"continuation": ["*"], "max_continuation": 1},
+            "themes": {"t": {"label": "T", "definition": "T", "codes": {"c": {"label": "c", "patterns": ["meldpunt"]}}}}}
+    [cand] = candidates(text, build_codebook(data, "t.yaml"), nlp)
+    assert cand.passage == "Het meldpunt is open. De eerste maand kwamen er negen meldingen."  # at most 1 more
+    assert cand.context == text
+
+
 def test_table_row_is_one_unit_with_header_as_context(nlp, mini):
     text = "Ambitie | Indicator\nMeldpunt voor stagediscriminatie | aantal meldingen"
     [cand] = candidates(text, mini, nlp)
