@@ -237,3 +237,29 @@ def test_context_of_a_paragraph_split_by_a_page_break_includes_both_halves(nlp, 
     assert cand.page == 1
     assert cand.context == ("Wij erkennen dat stagediscriminatie een probleem is voor studenten en "
                             "hun ouders in de hele regio. Daarom handelen wij.")
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_codebook(None)
+
+
+@pytest.mark.parametrize("text, theme, polarity", [
+    # a refusal with the object first: verb + wij + niet/geen
+    ("Een apart meldpunt voor stagediscriminatie richten wij niet in.", "reporting_desk", "negative"),
+    ("Een verklaring tegen discriminatie die leerbedrijven ondertekenen, voeren wij niet in.", "social_norm", "negative"),
+    ("Stagematching bij de BBL: daar kiezen wij in deze periode bewust niet voor, want stagediscriminatie "
+     "speelt daar minder.", "objective_matching", "negative"),
+    # a norm is not a refusal
+    ("Stagediscriminatie accepteren wij niet: leerbedrijven die discrimineren, plaatsen wij geen studenten "
+     "meer.", "social_norm", "positive"),
+    # niet-westers is an adjective, not a negation
+    ("Studenten met een niet-westerse migratieachtergrond worden vaker afgewezen bij het zoeken naar een "
+     "stage; dat is stagediscriminatie.", "acknowledgement", "positive"),
+    # postponed counts against
+    ("De verklaring tegen stagediscriminatie voor leerbedrijven is uitgesteld tot 2026.", "social_norm", "negative"),
+])
+def test_bundled_codebook_polarity(nlp, bundled, text, theme, polarity):
+    found = [c for c in candidates(text, bundled, nlp) if c.theme == theme]
+    assert found, [c.theme for c in candidates(text, bundled, nlp)]
+    assert {c.polarity for c in found} == {polarity}

@@ -77,7 +77,7 @@ def test_json_contract(demo_report):
     assert set(data) == {"codebook", "pipeline", "institutions"}
     assert set(data["codebook"]) == {"name", "version", "sha256"} and len(data["codebook"]["sha256"]) == 64
     assert isinstance(data["pipeline"], str)
-    assert len(data["institutions"]) == 11
+    assert len(data["institutions"]) == 17
     for inst in data["institutions"]:
         assert set(inst) == {"institution", "year", "documents", "themes", "checklist"}
         assert isinstance(inst["institution"], str) and (inst["year"] is None or isinstance(inst["year"], int))
@@ -233,18 +233,20 @@ def test_report_cli_xlsx_needs_out_and_final_vs_coder(demo_project, tmp_path):
 
 def test_compare_years(demo_report, demo_project):
     comparisons, shift = compare(demo_report, 2024, 2026)
-    assert [c.institution for c in comparisons] == ["ROC Noordkust"]
-    changes = {ch.id: ch for ch in comparisons[0].changes}
+    assert [c.institution for c in comparisons] == ["ROC Meerhaven", "ROC Noordkust"]
+    changes = {ch.id: ch for ch in comparisons[1].changes}
     assert set(changes) == set(THEMES) | set(POINTS)
     for ch in changes.values():
         assert ch.change in ("improved", "regressed", "unchanged")
     social = changes["social_norm"]
     assert social.before == "absent" and social.after == "present" and social.change == "improved"
-    assert shift["social_norm"] == (0, 1)
+    by_inst = [{ch.id: ch for ch in c.changes}["social_norm"] for c in comparisons]
+    assert shift["social_norm"] == (sum(ch.before == "present" for ch in by_inst),
+                                    sum(ch.after == "present" for ch in by_inst))  # present in 2024, in 2026
     folder, db = demo_project
     result = runner.invoke(app, ["compare", str(folder), "--db", str(db), "--years", "2024,2026", "-f", "json"])
     data = json.loads(result.output)
-    assert data["years"] == [2024, 2026] and data["institutions"][0]["institution"] == "ROC Noordkust"
+    assert data["years"] == [2024, 2026] and data["institutions"][1]["institution"] == "ROC Noordkust"
     md = runner.invoke(app, ["compare", str(folder), "--db", str(db), "--years", "2024,2026"]).output
     assert "verbeterd" in md and "Bewijs naast elkaar" in md
 
