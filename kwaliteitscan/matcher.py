@@ -122,7 +122,7 @@ class Matcher:
         if found is None:
             forms = {lower, lemma}
             for form in (lower, lemma):
-                if "-" in form or "/" in form:
+                if ("-" in form or "/" in form) and not form.startswith("niet-"):  # niet-westers: a prefix, no negation
                     forms.update(p for p in _PARTS.split(form) if p)
             ids: set[int] = set()
             for form in forms:
