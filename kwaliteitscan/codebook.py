@@ -111,6 +111,11 @@ class Qualifier:
     weak: bool = False
 
 
+#: where a code's patterns are looked for (docs/codebook.md): in the hit sentence, its paragraph,
+#: its section; or, for `heading`, in the section heading, making every sentence under it a hit
+SCOPES = ("sentence", "paragraph", "section", "heading")
+
+
 @dataclass(frozen=True)
 class Code:
     id: str
@@ -459,8 +464,8 @@ def _code(check: _Checker, tid: str, cid, body, parent, gap: int, cue_names: set
                 check.fail(body, key, f"{where}.{key} names the cue {name!r}, which is not defined under cues")
         refs[key] = tuple(value)
     scope = body.get("scope", "sentence")
-    if scope not in ("sentence", "paragraph", "section"):
-        check.fail(body, "scope", f"{where}.scope must be sentence, paragraph or section")
+    if scope not in SCOPES:
+        check.fail(body, "scope", f"{where}.scope must be sentence, paragraph, section or heading")
     weight = body.get("weight", 1.0)
     if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight <= 100:
         check.fail(body, "weight", f"{where}.weight must be a number above 0")

@@ -17,7 +17,7 @@ try:  # the regular-expression parser, used only to find what a pattern cannot m
 except ImportError:  # pragma: no cover - Python < 3.11
     import sre_constants as _sre
     import sre_parse as _sre_parse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .codebook import Code, Codebook, Pattern, TokenTest
 from .segment import Block, PageTokens, Segmented
@@ -53,7 +53,7 @@ def candidate_id(document_sha: str, page: int, start: int, end: int, theme: str)
 
 @dataclass(frozen=True)
 class _Entry:
-    kind: str  # code | cue | qualifier
+    kind: str  # code | heading (a code with scope heading) | cue | qualifier
     owner: object  # Code, cue name or qualifier id
     pattern: Pattern
     steps: tuple[tuple[frozenset[int], int], ...]
@@ -81,7 +81,7 @@ class Matcher:
         for theme in codebook.themes:
             for code in theme.codes:
                 for pattern in code.patterns:
-                    self._add("code", code, pattern)
+                    self._add("heading" if code.scope == "heading" else "code", code, pattern)
         for name, patterns in codebook.cues.items():
             for pattern in patterns:
                 self._add("cue", name, pattern)
@@ -319,6 +319,7 @@ class _Sentence:
     cues: set[str]
     qualifiers: set[str]
     opener: str
+    headings: list[tuple[Code, Pattern, str]] = field(default_factory=list)  # scope-heading codes this line names
 
 
 @dataclass
@@ -352,7 +353,7 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
     polarity; the section heading above a paragraph counts as its topic for `scope: section`.
     """
     out: list[Candidate] = []
-    headings: list[tuple[int, set[str]]] = []
+    headings: list[tuple[int, set[str], list]] = []  # the heading chain: (level, cues, scope-heading hits)
     section_cues: set[str] = set()
     bridges = _page_bridges(seg)
     for unit in _units(seg):
@@ -369,8 +370,13 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
         for block, sentences in zip(blocks, matched):
             if block.heading:
                 cues = set().union(*(s.cues for s in sentences))
-                headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues)]
+                named = [hit for s in sentences for hit in s.headings]
+                headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues, named)]
                 section_cues = set().union(*(h[1] for h in headings))
+            elif headings and headings[-1][2]:  # under a heading that names a theme: every sentence is a hit
+                for sent in sentences:
+                    for hit in headings[-1][2]:
+                        sent.codes[hit[0].theme].append(hit)
             found = _block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher)
             head, tail = bridges.get((unit.page.number, block.start), ("", ""))
             if head or tail:  # a paragraph that runs over a page break: show all of it as context
@@ -405,6 +411,8 @@ def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Match
             sent.cues.add(entry.owner)
         elif entry.kind == "qualifier":
             sent.qualifiers.add(entry.owner)
+        elif entry.kind == "heading":
+            sent.headings.append((entry.owner, entry.pattern, text))
         else:
             sent.codes[entry.owner.theme].append((entry.owner, entry.pattern, text))
     return sent
@@ -415,7 +423,7 @@ def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_c
         return False
     for cue in code.requires:
         if not (cue in sentence_cues or (code.scope != "sentence" and cue in unit_cues)
-                or (code.scope == "section" and cue in section_cues)):
+                or (code.scope in ("section", "heading") and cue in section_cues)):
             return False
     return True
 

@@ -263,3 +263,19 @@ def test_bundled_codebook_polarity(nlp, bundled, text, theme, polarity):
     found = [c for c in candidates(text, bundled, nlp) if c.theme == theme]
     assert found, [c.theme for c in candidates(text, bundled, nlp)]
     assert {c.polarity for c in found} == {polarity}
+
+
+def test_heading_scope_makes_every_sentence_under_the_heading_a_hit(nlp):
+    data = {"name": "t", "version": "1",
+            "cues": {"discriminatie": ["*discriminatie*"]},
+            "themes": {"reporting_desk": {"label": "M", "definition": "M", "codes": {
+                "under_heading": {"label": "kop", "scope": "heading", "patterns": ["melden"],
+                                  "requires": ["discriminatie"]}}}}}
+    book = build_codebook(data, "t.yaml")
+    pages = ["4 Stagediscriminatie\n\n4.1 Melden en nazorg\n\nStudenten vullen een formulier in. "
+             "Een vaste behandelaar belt binnen een week terug.\n\n4.2 Lessen\n\nWij geven een les.\n\n"
+             "5 Verzuim\n\n5.1 Melden\n\nZiekmeldingen gaan via de app."]
+    found = candidates("", book, nlp, pages)
+    assert [c.passage for c in found] == [
+        "Studenten vullen een formulier in. Een vaste behandelaar belt binnen een week terug."]
+    assert found[0].codes == ("under_heading",) and found[0].terms == ("Melden",)

@@ -253,7 +253,9 @@ def test_export_of_our_codebook_reports_what_it_leaves_out():
 def test_export_expands_alternatives_in_phrases(tmp_path):
     data = {"name": "t", "version": "1", "themes": {"t": {"label": "T", "definition": "T", "codes": {
         "c": {"label": "c", "patterns": ["geen|zonder apart meldpunt*"]},
-        "d": {"label": "d", "patterns": ["a ... b"]}}}}}
+        "d": {"label": "d", "patterns": ["a ... b"]},
+        "h": {"label": "h", "patterns": ["melden"], "scope": "heading"}}}}}
     text, warnings = export_quanteda(build_codebook(data, "t.yaml"))
     assert yaml.safe_load(text) == {"t": {"c": ["geen apart meldpunt*", "zonder apart meldpunt*"]}}
     assert any("themes.t.codes.d: no pattern could be exported" in w for w in warnings)
+    assert any("themes.t.codes.h: scope heading" in w and "left out" in w for w in warnings)
