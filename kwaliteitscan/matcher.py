@@ -368,10 +368,14 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                         sent.codes[hit[0].theme].append(hit)
             blocks, matched = blocks[1:], matched[1:]
         for block, sentences in zip(blocks, matched):
-            if block.heading:
+            kind = _LABEL if _is_label(unit.page.text, block) else block.heading
+            if not kind and headings and headings[-1][0] == _LABEL and not _is_item(unit.page.text, block):
+                headings = headings[:-1]  # the list a label introduced has ended
+                section_cues = set().union(*(h[1] for h in headings))
+            if kind:
                 cues = set().union(*(s.cues for s in sentences))
                 named = [hit for s in sentences for hit in s.headings]
-                headings = [h for h in headings if h[0] < block.heading] + [(block.heading, cues, named)]
+                headings = [h for h in headings if h[0] < kind] + [(kind, cues, named)]
                 section_cues = set().union(*(h[1] for h in headings))
             elif headings and headings[-1][2]:  # under a heading that names a theme: every sentence is a hit
                 for sent in sentences:
@@ -383,6 +387,20 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                 found = [replace(c, context=" ".join(p for p in (head, c.context, tail) if p)) for c in found]
             out.extend(found)
     return out
+
+
+_LABEL = 10  # a list label ("Wie:", "Resultaat eind 2027:") heads the bullet items after it, below any heading
+_BULLETS = "•·▪◦‣●■-–"
+
+
+def _is_label(text: str, block: Block) -> bool:
+    line = text[block.start:block.end].strip()
+    return (not block.heading and not block.is_row and line.endswith(":") and len(line.split()) <= 8
+            and line[:1] not in _BULLETS)
+
+
+def _is_item(text: str, block: Block) -> bool:
+    return text[block.start:block.end].lstrip()[:1] in _BULLETS
 
 
 def _page_bridges(seg: Segmented) -> dict[tuple[int, int], tuple[str, str]]:

@@ -212,7 +212,7 @@ def _table(rows, column_width, styles, colors, Table, TableStyle, Paragraph):  #
     # each column at least as wide as its longest word (so words are hyphenated, not chopped),
     # with a smaller font when that does not fit; the rest shared by the amount of text
     pad, size = 8, 7.5
-    for size in (7.5, 7.0, 6.5, 6.0):
+    for size in (7.5, 7.0, 6.5, 6.0, 5.5, 5.0):
         widest = [max(stringWidth(w, styles["cellhead"].fontName, size) for row in rows
                       for w in (row[c].split() or [""])) + pad for c in range(ncols)]
         if sum(widest) <= column_width:

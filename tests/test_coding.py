@@ -279,3 +279,15 @@ def test_heading_scope_makes_every_sentence_under_the_heading_a_hit(nlp):
     assert [c.passage for c in found] == [
         "Studenten vullen een formulier in. Een vaste behandelaar belt binnen een week terug."]
     assert found[0].codes == ("under_heading",) and found[0].terms == ("Melden",)
+
+
+def test_a_list_label_heads_its_bullets_until_the_list_ends(nlp):
+    data = {"name": "t", "version": "1", "cues": {"discriminatie": ["*discriminatie*"]},
+            "themes": {"goals": {"label": "G", "definition": "G", "codes": {
+                "under_heading": {"label": "kop", "scope": "heading", "patterns": ["wie"],
+                                  "requires": ["discriminatie"]}}}}}
+    book = build_codebook(data, "t.yaml")
+    pages = ["3.3 Stagediscriminatie\n\nWie:\n\n• Directeur Onderwijs.\n\n• Teamleiders bpv.\n\n"
+             "Daarna volgt gewone tekst over iets anders."]
+    found = candidates("", book, nlp, pages)
+    assert [c.passage for c in found] == ["• Directeur Onderwijs.", "• Teamleiders bpv."]
