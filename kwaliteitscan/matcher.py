@@ -76,8 +76,14 @@ class Matcher:
         self.entries: list[_Entry] = []
         self._distinct: dict[str, tuple[re.Pattern, _Gate, list[int]]] = {}  # each expression searched once
         self._page: tuple[object, dict] | None = None  # the last page's regular-expression hits
-        self._by_first: dict[int, list[int]] = defaultdict(list)  # patterns of several tokens
-        self._single: dict[int, list[int]] = defaultdict(list)  # one-token patterns: a test is a hit
+        # test id -> entries: one-token patterns (a test is a hit) and longer ones, by their anchor
+        # step (a test there sends the walk looking for the pattern around it); patterns of
+        # scope-heading codes apart, as they are looked for in headings only
+        self._single: dict[int, list[int]] = defaultdict(list)
+        self._by_anchor: dict[int, list[int]] = defaultdict(list)
+        self._head_single: dict[int, list[int]] = defaultdict(list)
+        self._head_by_anchor: dict[int, list[int]] = defaultdict(list)
+        self._anchor: dict[int, tuple[int, int]] = {}  # entry -> (anchor step, most tokens from step 0 to it)
         for theme in codebook.themes:
             for code in theme.codes:
                 for pattern in code.patterns:
@@ -113,8 +119,18 @@ class Matcher:
             return
         steps = tuple((frozenset(self._test_id(t) for t in alts), gap) for alts, gap in pattern.steps)
         self.entries.append(_Entry(kind, owner, pattern, steps))
-        for test_id in steps[0][0]:
-            (self._single if len(steps) == 1 else self._by_first)[test_id].append(index)
+        if kind == "heading":
+            single, by_anchor = self._head_single, self._head_by_anchor
+        else:
+            single, by_anchor = self._single, self._by_anchor
+        if len(steps) == 1:
+            for test_id in steps[0][0]:
+                single[test_id].append(index)
+            return
+        k = _anchor_step(pattern) if self.shortcuts else 0
+        self._anchor[index] = (k, sum(1 + gap for _, gap in steps[1:k + 1]))
+        for test_id in steps[k][0]:
+            by_anchor[test_id].append(index)
 
     def token_tests(self, lower: str, lemma: str) -> frozenset[int]:
         key = (lower, lemma)
@@ -135,17 +151,22 @@ class Matcher:
             found = self._types[key] = frozenset(ids)
         return found
 
-    def _word(self, word: str, lemma: str | None) -> tuple[frozenset[int], tuple[int, ...], tuple[int, ...]]:
-        """(tests passed, one-token patterns hit, longer patterns started) for a word as printed."""
+    def _word(self, word: str, lemma: str | None) -> tuple:
+        """(tests passed, one-token patterns hit, longer patterns started, the same two for
+        heading patterns) for a word as printed."""
         lower = word.lower()
         ids = self.token_tests(lower, lemma or lower)
         info = (ids, tuple(i for t in ids for i in self._single.get(t, ())),
-                tuple(i for t in ids for i in self._by_first.get(t, ())))
+                tuple(i for t in ids for i in self._by_anchor.get(t, ())),
+                tuple(i for t in ids for i in self._head_single.get(t, ())),
+                tuple(i for t in ids for i in self._head_by_anchor.get(t, ())))
         self._by_word[(word, lemma)] = info
         return info
 
-    def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int) -> list[tuple[int, str]]:
-        """All (entry index, matched text) in one sentence."""
+    def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int,
+                       heading: bool = False) -> list[tuple[int, str]]:
+        """All (entry index, matched text) in one sentence; patterns of scope-heading codes only
+        when the sentence is a heading (or a list label)."""
         text, spans, lemmas = page.text, page.spans, page.lemmas
         by_word = self._by_word
         ids = []
@@ -155,29 +176,43 @@ class Matcher:
             key = (text[a:b], lemmas.get(i))
             info = by_word.get(key) or self._word(*key)
             ids.append(info[0])
-            if info[1] or info[2]:
+            if heading:
+                if info[1] or info[2] or info[3] or info[4]:
+                    triggers.append((i - first, (info[0], info[1] + info[3], info[2] + info[4])))
+            elif info[1] or info[2]:
                 triggers.append((i - first, info))
         hits: list[tuple[int, str]] = []
         entries = self.entries
         present: set[int] | None = None  # every test some token of the sentence passes
-        possible: dict[int, bool] = {}  # pattern -> do all its later steps occur in the sentence at all?
-        for offset, (_, singles, multis) in triggers:
+        possible: dict[int, bool] = {}  # pattern -> do all its steps occur in the sentence at all?
+        walked: set[tuple[int, int]] = set()  # (pattern, start) already walked
+        for offset, (_, singles, multis, *_) in triggers:
             if singles:
                 a, b = spans[first + offset]
                 word = text[a:b]
                 hits.extend((index, word) for index in singles)
             for index in multis:
+                steps = entries[index].steps
                 ok = possible.get(index) if self.shortcuts else True
                 if ok is None:
                     if present is None:
                         present = set().union(*ids)
-                    ok = possible[index] = all(not present.isdisjoint(step) for step, _ in entries[index].steps[1:])
-                if ok:
-                    stop = self._walk(entries[index].steps, ids, offset)
+                    ok = possible[index] = all(not present.isdisjoint(step) for step, _ in steps)
+                if not ok:
+                    continue
+                k, reach = self._anchor[index]
+                # the walk always starts at step 0: from this token, or from where step 0 stands
+                # before this anchor token within reach
+                for start_at in ((offset,) if k == 0 else range(max(0, offset - reach), offset - k + 1)):
+                    if k and ((index, start_at) in walked or ids[start_at].isdisjoint(steps[0][0])):
+                        continue
+                    walked.add((index, start_at))
+                    stop = self._walk(steps, ids, start_at)
                     if stop is not None:
-                        hits.append((index, text[spans[first + offset][0]:spans[first + stop][1]]))
+                        hits.append((index, text[spans[first + start_at][0]:spans[first + stop][1]]))
         if self._distinct:
-            hits.extend(self._regex_hits(page).get((start, end), ()))
+            found = self._regex_hits(page).get((start, end), ())
+            hits.extend(found if heading else [h for h in found if self.entries[h[0]].kind != "heading"])
         return hits
 
     def _regex_hits(self, page: PageTokens) -> dict[tuple[int, int], list[tuple[int, str]]]:
@@ -357,7 +392,8 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
     section_cues: set[str] = set()
     bridges = _page_bridges(seg)
     for unit in _units(seg):
-        matched = [[_match(unit.page, s, matcher) for s in block.sentences] for block in unit.blocks]
+        matched = [[_match(unit.page, s, matcher, bool(block.heading) or _is_label(unit.page.text, block))
+                    for s in block.sentences] for block in unit.blocks]
         unit_cues = set().union(*(s.cues for sents in matched for s in sents))
         blocks = unit.blocks
         if len(blocks) > 1 and not blocks[0].header:  # a table: the header row says what each cell is
@@ -403,6 +439,19 @@ def _is_item(text: str, block: Block) -> bool:
     return text[block.start:block.end].lstrip()[:1] in _BULLETS
 
 
+def _anchor_step(pattern: Pattern) -> int:
+    """The step of a multi-token pattern least likely to occur: not a common function word
+    (spaCy's Dutch stop words) or a one- or two-letter stem, then the longest; ties: the earliest."""
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    def commonness(k: int) -> tuple:
+        alternatives = pattern.steps[k][0]
+        common = any((t.kind == "exact" and t.value in STOP_WORDS) or len(t.value) <= 2 for t in alternatives)
+        return (common, -min(len(t.value) for t in alternatives), k)
+
+    return min(range(len(pattern.steps)), key=commonness)
+
+
 def _page_bridges(seg: Segmented) -> dict[tuple[int, int], tuple[str, str]]:
     """(page, block start) -> (text before, text after) for paragraphs split by a page break."""
     bridges: dict[tuple[int, int], tuple[str, str]] = {}
@@ -420,10 +469,10 @@ def _page_bridges(seg: Segmented) -> dict[tuple[int, int], tuple[str, str]]:
     return bridges
 
 
-def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher) -> _Sentence:
+def _match(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher, heading: bool = False) -> _Sentence:
     start, end, first, last = sentence
     sent = _Sentence(start, end, defaultdict(list), set(), set(), page.lower(first) if last > first else "")
-    for index, text in matcher.match_sentence(page, start, end, first, last):
+    for index, text in matcher.match_sentence(page, start, end, first, last, heading):
         entry = matcher.entries[index]
         if entry.kind == "cue":
             sent.cues.add(entry.owner)
@@ -461,7 +510,7 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
     if block.header:
         context = f"{block.header}\n{context}"
     return [_candidate(sha, page, block, sentences, theme, polarity, members, context, book)
-            for (theme, polarity), members in sorted(groups.items(), key=lambda kv: kv[1][0][0])]
+            for (theme, polarity), members in sorted(groups.items(), key=lambda kv: (kv[1][0][0], kv[0]))]
 
 
 def _candidate(sha, page, block, sentences, theme, polarity, members, context, book: Codebook) -> Candidate:
