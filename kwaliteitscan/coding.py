@@ -171,6 +171,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
 
 
 def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
+    if not todo:
+        return
     # the codebook and its compiled matcher reach the forked workers by inheritance, not per task
     _worker["book"] = book
     _matcher(book)

@@ -439,14 +439,20 @@ def _is_item(text: str, block: Block) -> bool:
     return text[block.start:block.end].lstrip()[:1] in _BULLETS
 
 
+#: the commonest Dutch function words: a pattern is not anchored on them (speed only, never results).
+#: spaCy's stop-word list would do, but importing it costs a warm re-code a second of spaCy start-up.
+_COMMON = frozenset("""de het een en in op van te voor met bij aan uit om tot door naar over als of dat die dit
+deze wij we ons onze zij ze hij is zijn was waren wordt worden werd heeft hebben had niet geen ook nog al er hun
+wel dan maar want meer zo kan kunnen moet moeten zal zullen wil willen gaan gaat""".split())
+
+
 def _anchor_step(pattern: Pattern) -> int:
-    """The step of a multi-token pattern least likely to occur: not a common function word
-    (spaCy's Dutch stop words) or a one- or two-letter stem, then the longest; ties: the earliest."""
-    from spacy.lang.nl.stop_words import STOP_WORDS
+    """The step of a multi-token pattern least likely to occur: not a common function word or a
+    one- or two-letter stem, then the longest; ties: the earliest."""
 
     def commonness(k: int) -> tuple:
         alternatives = pattern.steps[k][0]
-        common = any((t.kind == "exact" and t.value in STOP_WORDS) or len(t.value) <= 2 for t in alternatives)
+        common = any((t.kind == "exact" and t.value in _COMMON) or len(t.value) <= 2 for t in alternatives)
         return (common, -min(len(t.value) for t in alternatives), k)
 
     return min(range(len(pattern.steps)), key=commonness)
