@@ -122,6 +122,16 @@ def changed_codebook(folder: Path) -> Path:
     return path
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed CPU-bound loop (best of 3), so runs on a busy machine can be told apart."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(i * i for i in range(3_000_000))
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=60)
@@ -129,17 +139,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "code.md")
     args = parser.parse_args(argv)
     corpus = build_corpus(args.docs)
+    before = machine_speed()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         db, cache = tmp / "bench.sqlite", tmp / "cache"
         cold = run(corpus, None, db, cache, args.jobs)
         warm = run(corpus, changed_codebook(tmp), db, cache, args.jobs)
         same = run(corpus, tmp / "changed.yaml", db, cache, args.jobs)
+    after = machine_speed()
     rows = [("cold (extract + spaCy + match + store)", cold), ("warm re-code (codebook changed)", warm),
             ("unchanged re-run", same)]
     lines = [f"# `kwaliteitscan code` on {cold['documents']} agendas, {cold['pages']} pages",
              "", f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; "
-             f"jobs {args.jobs}; pipeline {cold['pipeline']}", "",
+             f"jobs {args.jobs}; pipeline {cold['pipeline']}",
+             f"- machine speed (a fixed pure-Python loop, lower is faster; these shared machines vary): "
+             f"{before:.2f} s before, {after:.2f} s after the runs", "",
              "| run | wall s | in-process s | extract s | segment+match s | store s | documents coded | candidates | peak RSS MB |",
              "|---|---|---|---|---|---|---|---|---|"]
     for label, r in rows:
