@@ -434,7 +434,7 @@ def machine_info() -> list[str]:
 
 
 def table(cells: list[Cell]) -> list[str]:
-    labels = {"corpus": "demo corpus (9 PDFs)", "big": f"{BIG_PDF.name}"}
+    labels = {"corpus": f"demo corpus ({len(list(CORPUS.glob('*.pdf')))} PDFs)", "big": f"{BIG_PDF.name}"}
     lines = ["| method | input | pages | min s | median s | pages/s (median) | import s | peak RSS MB | fidelity |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for c in cells:
