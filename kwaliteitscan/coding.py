@@ -97,12 +97,21 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     return code_document(seg, _matcher(codebook))
 
 
+def _failure(doc: Document, exc: Exception) -> str:
+    return f"{doc.document}: coding failed ({type(exc).__name__}: {exc})"
+
+
+def _init_worker(book: Codebook) -> None:
+    _worker["book"] = book
+    _matcher(book)
+
+
 def _task(args) -> tuple[str, list[Candidate] | None, str | None]:
     doc, pipeline, cache_root = args
     try:
         return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
-        return doc.sha256, None, f"{doc.document}: coding failed ({type(exc).__name__}: {exc})"
+        return doc.sha256, None, _failure(doc, exc)
 
 
 # --------------------------------------------------------------------------- main side
@@ -173,17 +182,17 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
 def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
     if not todo:
         return
-    # the codebook and its compiled matcher reach the forked workers by inheritance, not per task
-    _worker["book"] = book
-    _matcher(book)
     tasks = [(doc, pipeline, cache_root) for doc, _ in todo]
     if len(tasks) <= 1 or jobs <= 1:
-        results = map(_task, tasks)
-        for (doc, entry), (_, candidates, error) in zip(todo, results):
-            yield doc, entry, candidates, error
+        for doc, entry in todo:
+            try:
+                yield doc, entry, code_one(doc, book, pipeline, cache_root), None
+            except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
+                yield doc, entry, None, _failure(doc, exc)
         return
+    # each worker gets the codebook once, when it starts (by fork, so nothing is pickled per task)
     by_sha = {doc.sha256: (doc, entry) for doc, entry in todo}
-    with get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+    with get_context("fork").Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(book,)) as pool:
         for sha, candidates, error in pool.imap_unordered(_task, tasks):
             doc, entry = by_sha[sha]
             yield doc, entry, candidates, error

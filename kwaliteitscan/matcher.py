@@ -75,7 +75,7 @@ class Matcher:
         self._by_word: dict[tuple[str, str | None], tuple] = {}  # as printed, before lowercasing: see _word
         self.entries: list[_Entry] = []
         self._distinct: dict[str, tuple[re.Pattern, _Gate, list[int]]] = {}  # each expression searched once
-        self._page: tuple[object, dict] | None = None  # the last page's regular-expression hits
+        self._page: tuple | None = None  # (page, its regular-expression hits by sentence, its sentences)
         # test id -> entries: one-token patterns (a test is a hit) and longer ones, by their anchor
         # step (a test there sends the walk looking for the pattern around it); patterns of
         # scope-heading codes apart, as they are looked for in headings only
@@ -211,14 +211,29 @@ class Matcher:
                     if stop is not None:
                         hits.append((index, text[spans[first + start_at][0]:spans[first + stop][1]]))
         if self._distinct:
-            found = self._regex_hits(page).get((start, end), ())
+            found = self._regex_hits(page, (start, end))
             hits.extend(found if heading else [h for h in found if self.entries[h[0]].kind != "heading"])
         return hits
 
-    def _regex_hits(self, page: PageTokens) -> dict[tuple[int, int], list[tuple[int, str]]]:
-        """Regular-expression hits of every sentence of a page, searched only where a gate admits them."""
-        if self._page is not None and self._page[0] is page:
-            return self._page[1]
+    def _regex_hits(self, page: PageTokens, span: tuple[int, int]) -> list[tuple[int, str]]:
+        """Regular-expression hits in `span` of a page. The hits of all the page's sentences are
+        found at once, each expression searched only where its gate admits it; a span that is
+        not one of the page's sentences is searched directly."""
+        if self._page is None or self._page[0] is not page:
+            self._page = (page, *self._page_regex_hits(page))
+        _, by_sentence, sentences = self._page
+        if span in sentences:
+            return by_sentence.get(span, [])
+        start, end = span
+        lowered = page.text[start:end].lower()
+        out = []
+        for regex, _, indexes in self._distinct.values():
+            found = regex.search(lowered)
+            if found:
+                out.extend((index, page.text[start + found.start():start + found.end()]) for index in indexes)
+        return out
+
+    def _page_regex_hits(self, page: PageTokens) -> tuple[dict, set]:
         bounds = sorted((s[0], s[1]) for block in page.blocks for s in block.sentences)
         starts = [s for s, _ in bounds]
         lowered = page.text.lower()
@@ -233,8 +248,7 @@ class Matcher:
                 if found:
                     matched = page.text[start + found.start():start + found.end()]
                     out[(start, end)].extend((index, matched) for index in indexes)
-        self._page = (page, out)
-        return out
+        return out, set(bounds)
 
     @staticmethod
     def _walk(steps, ids, offset: int) -> int | None:
@@ -299,8 +313,11 @@ class _Gate:
         return chosen
 
 
-def _required(items, ignore_case: bool) -> list[list[str]]:
-    """Sets of strings: every match of the parsed sequence contains one string of each set."""
+def _required(items, ignore_case: bool, ascii_only: bool) -> list[list[str]]:
+    """Sets of strings: every match of the parsed sequence contains one string of each set.
+
+    Where case is ignored nothing is required (Python folds more than lowercase does:
+    'ſ' matches 's'), and a digit class requires an ASCII digit only under re.ASCII."""
     options: list[list[str]] = []
     run: list[str] = []
 
@@ -313,32 +330,35 @@ def _required(items, ignore_case: bool) -> list[list[str]]:
         return max(sets, key=lambda o: (min(len(s) for s in o), -len(o))) if sets else None
 
     for op, av in items:
-        if op is _sre.LITERAL:
+        if op is _sre.LITERAL and not ignore_case:
             run.append(chr(av))
             continue
         close_run()
         if op is _sre.SUBPATTERN:
-            options.extend(_required(av[-1], ignore_case))
+            _, add, remove, sub = av
+            options.extend(_required(sub, (ignore_case or bool(add & re.I)) and not remove & re.I,
+                                     (ascii_only or bool(add & re.A)) and not remove & re.A))
         elif op is _sre.BRANCH:
-            branches = [best(_required(branch, ignore_case)) for branch in av[1]]
+            branches = [best(_required(branch, ignore_case, ascii_only)) for branch in av[1]]
             if all(branches):
                 options.append(sorted({s for b in branches for s in b}))
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
-            options.extend(_required(av[2], ignore_case))
-        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
+            options.extend(_required(av[2], ignore_case, ascii_only))
+        elif op is _sre.IN and not ignore_case and all(o is _sre.LITERAL for o, _ in av):
             options.append(sorted({chr(v) for _, v in av}))
-        elif op is _sre.IN and av == [(_sre.CATEGORY, _sre.CATEGORY_DIGIT)]:
+        elif op is _sre.IN and ascii_only and av == [(_sre.CATEGORY, _sre.CATEGORY_DIGIT)]:
             options.append(list("0123456789"))
     close_run()
-    return [[s.lower() for s in o] for o in options] if ignore_case else options
+    return options
 
 
 def regex_gate(pattern: str) -> _Gate:
     parsed = _sre_parse.parse(pattern)
-    sets = _required(parsed.data, bool(parsed.state.flags & re.IGNORECASE))
+    flags = parsed.state.flags
+    sets = _required(parsed.data, bool(flags & re.IGNORECASE), bool(flags & re.ASCII))
     data = parsed.data
     anchored = (len(data) >= 2 and data[0] == (_sre.AT, _sre.AT_BEGINNING) and data[-1] == (_sre.AT, _sre.AT_END)
-                and not parsed.state.flags & re.MULTILINE)
+                and not flags & re.MULTILINE)
     width = parsed.getwidth()[1]
     return _Gate(sets, width if anchored and width < _sre.MAXREPEAT else None)
 
@@ -411,6 +431,8 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
             if kind:
                 cues = set().union(*(s.cues for s in sentences))
                 named = [hit for s in sentences for hit in s.headings]
+                if kind == _LABEL and not named:  # "Hoe werkt het:" keeps the theme of the heading above
+                    named = next((h[2] for h in reversed(headings) if h[0] != _LABEL), [])
                 headings = [h for h in headings if h[0] < kind] + [(kind, cues, named)]
                 section_cues = set().union(*(h[1] for h in headings))
             elif headings and headings[-1][2]:  # under a heading that names a theme: every sentence is a hit

@@ -28,6 +28,7 @@ HYPHEN_PREFIXES = frozenset({
     "mbo", "hbo", "vmbo", "vo", "wo", "po", "havo", "vwo", "bpv", "bol", "bbl", "ict", "job", "sbb",
     "roc", "aoc", "ocw", "pdca", "kpi", "avg", "slb", "lob", "evc", "nt2", "ex", "oud", "niet", "e",
     "anti", "sociaal", "pr", "hr", "it", "cao", "wet", "ggz", "bhv", "mr", "cvb", "rvt", "oer", "nrto",
+    "aspirant", "interim", "vice",
 })
 _WORD_END = re.compile(r"(\w+)$")
 _WORD_START = re.compile(r"^(\w+)")
@@ -85,17 +86,25 @@ class Vocabulary:
     def __init__(self) -> None:
         self.words: set[str] = set()
         self.pairs: set[tuple[str, str]] = set()
+        self.after: dict[str, set[str]] = {}  # first part of a hyphenated word -> the parts after it
 
     def add_text(self, text: str) -> None:
         for token in re.findall(r"\w+(?:-\w+)*", text.lower()):
             parts = token.split("-")
             self.words.update(parts)
             self.pairs.update(zip(parts, parts[1:]))
+            for a, b in zip(parts, parts[1:]):
+                self.after.setdefault(a, set()).add(b)
 
     def verdict(self, left: str, right: str) -> bool | None:
-        """True if the document writes `left-right`, False if it writes `leftright`, else None."""
+        """True if the document writes `left-right`, False if it writes `leftright`, else None.
+
+        When it writes neither, another form of the same hyphenated compound decides
+        ("aspirant-studenten" for "aspirant-" + "student")."""
         hyphen = (left, right) in self.pairs
         joined = (left + right) in self.words
         if hyphen != joined:
             return hyphen
+        if not hyphen and any(r.startswith(right) or right.startswith(r) for r in self.after.get(left, ())):
+            return True
         return None

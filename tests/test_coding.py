@@ -291,3 +291,14 @@ def test_a_list_label_heads_its_bullets_until_the_list_ends(nlp):
              "Daarna volgt gewone tekst over iets anders."]
     found = candidates("", book, nlp, pages)
     assert [c.passage for c in found] == ["• Directeur Onderwijs.", "• Teamleiders bpv."]
+
+
+def test_a_list_label_without_theme_words_keeps_the_heading_theme(nlp):
+    data = {"name": "t", "version": "1", "cues": {"discriminatie": ["*discriminatie*"]},
+            "themes": {"reporting_desk": {"label": "M", "definition": "M", "codes": {
+                "under_heading": {"label": "kop", "scope": "heading", "patterns": ["melden"],
+                                  "requires": ["discriminatie"]}}}}}
+    pages = ["4 Stagediscriminatie\n\n4.1 Melden en nazorg\n\nHoe werkt het:\n\n• Studenten vullen een formulier in.\n\n"
+             "• De mentor belt terug."]
+    found = candidates("", build_codebook(data, "t.yaml"), nlp, pages)
+    assert [c.passage for c in found] == ["• Studenten vullen een formulier in.", "• De mentor belt terug."]

@@ -23,12 +23,18 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
     (r"\bjob[- ]?monitor", "de monitor van job", True),  # both strings occur: searched (and no match)
     (r"\bjob[- ]?monitor", "de monitor", False),
     (r"(?:een|één|1)\s+op\s+de\s+\d", "één op de 5", True),
-    (r"(?:een|één|1)\s+op\s+de\s+\d", "één op de vijf", False),  # no digit
+    (r"(?:een|één|1)\s+op\s+de\s+\d", "één op de vijf", True),  # \d may be any digit: no gate on it
+    (r"(?:een|één|1)\s+op\s+de\s+\d", "één van de vijf", False),  # but " op " is required
     (r"^[^.;]{1,10}$", "kort", True),
     (r"^[^.;]{1,10}$", "een veel te lange zin zonder punt", False),
     (r"(?i)MeldPunt", "het meldpunt", True),
     (r"a|", "zonder", True),  # an empty branch: nothing is required
     (r"[^x]+", "y", True),
+    (r"\d+%", "\uff13\uff10%", True),  # \d is any Unicode digit ('30%' in fullwidth digits)
+    (r"\d", "\u0663", True),  # an Arabic-Indic three
+    (r"(?a)\d+%", "geen getal%", False),  # under re.ASCII it is 0-9 only
+    (r"(?i:JOB-monitor)", "de job-monitor", True),  # a flag switched on for one group
+    (r"(?i)stage", "\u017ftage", True),  # case folding goes beyond lowercase: the long s matches 's'
 ])
 def test_gate_cases(pattern, text, admitted):
     assert regex_gate(pattern).admits(text) is admitted

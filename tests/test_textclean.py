@@ -90,3 +90,12 @@ def test_without_evidence_a_lowercase_split_joins_unless_the_left_part_is_a_know
 def test_suspended_compounds_keep_hyphen_and_space(parts, tail):
     before = " ".join(parts)
     assert join_hyphenated(before, f"en {tail}") == f"{before}- en {tail}"
+
+
+def test_another_form_of_a_hyphenated_compound_keeps_the_hyphen():
+    vocab = Vocabulary()
+    vocab.add_text("Wij spreken aspirant-studenten en hun ouders. De werkvloer is veilig.")
+    assert join_hyphenated("met iedere aspirant", "student een gesprek", vocab) == "met iedere aspirant-student een gesprek"
+    # a compound head that the document also hyphenates elsewhere does not make every break real
+    vocab.add_text("de werk-privébalans")
+    assert join_hyphenated("op de werk", "vloer", vocab) == "op de werkvloer"
