@@ -197,7 +197,7 @@ def _segmentation(doc: dict, pipeline: str, language: str, cache_root, corpus):
     from .extract import Cache, extract_file, sha256_file
     from .segment import load_cached, segment
 
-    seg = load_cached(doc["sha256"], pipeline, Path(cache_root) if cache_root else None)
+    seg = load_cached(doc["sha256"], pipeline, Path(cache_root) if cache_root else None, doc["engine"])
     if seg is not None:
         return seg, None
     cache = Cache(Path(cache_root)) if cache_root else Cache()

@@ -87,7 +87,7 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     """Segment (from cache when possible) and match one document."""
     from .segment import load_cached, segment, store_cached
 
-    seg = load_cached(doc.sha256, pipeline, cache_root)
+    seg = load_cached(doc.sha256, pipeline, cache_root, doc.engine)
     if seg is None:
         from .nlp import load_pipeline
 

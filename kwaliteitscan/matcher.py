@@ -76,6 +76,7 @@ class Matcher:
         self.entries: list[_Entry] = []
         self._distinct: dict[str, tuple[re.Pattern, _Gate, list[int]]] = {}  # each expression searched once
         self._page: tuple | None = None  # (page, its regular-expression hits by sentence, its sentences)
+        self._vocab: tuple | None = None  # (a document's vocabulary, the _word of each entry)
         # test id -> entries: one-token patterns (a test is a hit) and longer ones, by their anchor
         # step (a test there sends the walk looking for the pattern around it); patterns of
         # scope-heading codes apart, as they are looked for in headings only
@@ -163,6 +164,13 @@ class Matcher:
         self._by_word[(word, lemma)] = info
         return info
 
+    def _vocab_infos(self, vocab: list) -> list:
+        """_word for every entry of a document's vocabulary, kept for the document being matched."""
+        if self._vocab is None or self._vocab[0] is not vocab:
+            by_word = self._by_word
+            self._vocab = (vocab, [by_word.get(key) or self._word(*key) for key in vocab])
+        return self._vocab[1]
+
     def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int,
                        heading: bool = False) -> list[tuple[int, str]]:
         """All (entry index, matched text) in one sentence; patterns of scope-heading codes only
@@ -171,10 +179,16 @@ class Matcher:
         by_word = self._by_word
         ids = []
         triggers = []
-        for i in range(first, last):
-            a, b = spans[i]
-            key = (text[a:b], lemmas.get(i))
-            info = by_word.get(key) or self._word(*key)
+        if page.types:  # each distinct word of the document looked up once
+            infos = self._vocab_infos(page.vocab)
+            token_infos = [infos[t] for t in page.types[first:last]]
+        else:
+            token_infos = []
+            for i in range(first, last):
+                a, b = spans[i]
+                key = (text[a:b], lemmas.get(i))
+                token_infos.append(by_word.get(key) or self._word(*key))
+        for i, info in enumerate(token_infos, first):
             ids.append(info[0])
             if heading:
                 if info[1] or info[2] or info[3] or info[4]:

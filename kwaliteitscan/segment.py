@@ -12,12 +12,12 @@ import json
 import os
 import re
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .extract import Document, default_cache_dir
 
-SEGMENT_VERSION = "3"
+SEGMENT_VERSION = "4"
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 
 
@@ -38,6 +38,10 @@ class PageTokens:
     blocks: list[Block]
     spans: list[tuple[int, int]]
     lemmas: dict[int, str]
+    #: per token, its index in `vocab`: the document's distinct (word as printed, lemma or None),
+    #: so a matcher looks each distinct word up once per document, not once per token
+    types: list[int] = field(default_factory=list)
+    vocab: list[tuple[str, str | None]] = field(default_factory=list)
 
     def lower(self, i: int) -> str:
         s, e = self.spans[i]
@@ -52,6 +56,7 @@ class Segmented:
     sha256: str
     pipeline: str
     pages: list[PageTokens]
+    engine: str = "pdfium"  # the extraction engine of the text (with EXTRACTOR_VERSION, part of the cache key)
 
 
 def split_blocks(text: str) -> list[tuple[int, int, bool, str]]:
@@ -100,7 +105,7 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
     parts = lookup_parts(nlp)
     if parts is not None:
         _segment_with_rules(pages, jobs, nlp.tokenizer.pipe(texts, batch_size=128), *parts)
-        return Segmented(doc.sha256, pipeline, pages)
+        return Segmented(doc.sha256, pipeline, _with_types(pages), doc.engine)
     for (p, start, end, is_row, header), parsed in zip(jobs, nlp.pipe(texts, batch_size=128)):
         page = pages[p]
         first = len(page.spans)
@@ -126,7 +131,28 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
                 t += n
         level = 0 if is_row else heading_level(page.text[start:end])
         page.blocks.append(Block(start, end, is_row, header, sentences, level))
-    return Segmented(doc.sha256, pipeline, pages)
+    return Segmented(doc.sha256, pipeline, _with_types(pages), doc.engine)
+
+
+def _with_types(pages: list[PageTokens], vocab: list | None = None) -> list[PageTokens]:
+    """Give every token its type index in one vocabulary shared by the document's pages."""
+    vocab = [] if vocab is None else vocab
+    index = {key: i for i, key in enumerate(vocab)}
+    for page in pages:
+        text, lemmas = page.text, page.lemmas
+        page.vocab = vocab
+        if page.types:
+            continue
+        types = []
+        for i, (a, b) in enumerate(page.spans):
+            key = (text[a:b], lemmas.get(i))
+            found = index.get(key)
+            if found is None:
+                found = index[key] = len(vocab)
+                vocab.append(key)
+            types.append(found)
+        page.types = types
+    return pages
 
 
 def _segment_with_rules(pages: list[PageTokens], jobs, docs, table, final: frozenset[str]) -> None:
@@ -185,10 +211,13 @@ def _segment_with_rules(pages: list[PageTokens], jobs, docs, table, final: froze
 # --------------------------------------------------------------------------- cache
 
 
-def _cache_path(sha: str, pipeline: str, root: Path | None) -> Path:
+def _cache_path(sha: str, pipeline: str, root: Path | None, engine: str) -> Path:
+    """Keyed by the PDF, the extraction engine and version that made its text, and the pipeline."""
     import hashlib
 
-    tag = hashlib.sha256(pipeline.encode()).hexdigest()[:12]
+    from .extract import EXTRACTOR_VERSION
+
+    tag = hashlib.sha256(f"{engine}:{EXTRACTOR_VERSION}:{pipeline}".encode()).hexdigest()[:12]
     return Path(root or default_cache_dir()) / "segment" / f"{sha}-{tag}-v{SEGMENT_VERSION}.json"
 
 
@@ -204,22 +233,29 @@ def _unpack(packed: str) -> list[tuple[int, int]]:
 
 
 def to_json(seg: Segmented) -> dict:
-    return {"sha256": seg.sha256, "pipeline": seg.pipeline, "pages": [
+    vocab = seg.pages[0].vocab if seg.pages else []
+    return {"sha256": seg.sha256, "pipeline": seg.pipeline, "engine": seg.engine, "vocab": vocab, "pages": [
         {"number": p.number, "text": p.text, "spans": _pack(p.spans), "lemmas": p.lemmas,
+         "types": base64.b64encode(array("I", p.types).tobytes()).decode("ascii"),
          "blocks": [[b.start, b.end, b.is_row, b.header, b.sentences, b.heading] for b in p.blocks]} for p in seg.pages]}
 
 
 def from_json(data: dict) -> Segmented:
     pages = []
+    vocab = [tuple(v) for v in data["vocab"]]
     for p in data["pages"]:
         blocks = [Block(b[0], b[1], b[2], b[3], [tuple(s) for s in b[4]], b[5]) for b in p["blocks"]]
+        types = array("I")
+        types.frombytes(base64.b64decode(p["types"]))
         pages.append(PageTokens(p["number"], p["text"], blocks, _unpack(p["spans"]),
-                                {int(k): v for k, v in p["lemmas"].items()}))
-    return Segmented(data["sha256"], data["pipeline"], pages)
+                                {int(k): v for k, v in p["lemmas"].items()}, types.tolist(), vocab))
+    if any(len(p.types) != len(p.spans) or (p.types and max(p.types) >= len(vocab)) for p in pages):
+        raise ValueError("token types do not fit the vocabulary")
+    return Segmented(data["sha256"], data["pipeline"], pages, data["engine"])
 
 
-def load_cached(sha: str, pipeline: str, root: Path | None = None) -> Segmented | None:
-    path = _cache_path(sha, pipeline, root)
+def load_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> Segmented | None:
+    path = _cache_path(sha, pipeline, root, engine)
     try:
         return from_json(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
@@ -230,7 +266,7 @@ def load_cached(sha: str, pipeline: str, root: Path | None = None) -> Segmented 
 
 
 def store_cached(seg: Segmented, root: Path | None = None) -> None:
-    path = _cache_path(seg.sha256, seg.pipeline, root)
+    path = _cache_path(seg.sha256, seg.pipeline, root, seg.engine)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(to_json(seg), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

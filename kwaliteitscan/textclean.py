@@ -31,6 +31,8 @@ HYPHEN_PREFIXES = frozenset({
     "aspirant", "interim", "vice",
 })
 _WORD_END = re.compile(r"(\w+)$")
+_WORD = re.compile(r"\w+")
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 _WORD_START = re.compile(r"^(\w+)")
 
 
@@ -89,9 +91,10 @@ class Vocabulary:
         self.after: dict[str, set[str]] = {}  # first part of a hyphenated word -> the parts after it
 
     def add_text(self, text: str) -> None:
-        for token in re.findall(r"\w+(?:-\w+)*", text.lower()):
+        lowered = text.lower()
+        self.words.update(_WORD.findall(lowered))  # every word, also each part of a hyphenated one
+        for token in _HYPHENATED.findall(lowered):
             parts = token.split("-")
-            self.words.update(parts)
             self.pairs.update(zip(parts, parts[1:]))
             for a, b in zip(parts, parts[1:]):
                 self.after.setdefault(a, set()).add(b)

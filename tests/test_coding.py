@@ -302,3 +302,15 @@ def test_a_list_label_without_theme_words_keeps_the_heading_theme(nlp):
              "• De mentor belt terug."]
     found = candidates("", build_codebook(data, "t.yaml"), nlp, pages)
     assert [c.passage for c in found] == ["• Studenten vullen een formulier in.", "• De mentor belt terug."]
+
+
+def test_segmentation_cache_follows_the_extraction_that_made_the_text(nlp, tmp_path, monkeypatch):
+    import kwaliteitscan.extract as extract_module
+    from kwaliteitscan.segment import load_cached, store_cached
+
+    doc = Document("t.pdf", "a" * 64, (Page(1, "Het meldpunt is open."),))
+    store_cached(segment(doc, nlp, "p"), tmp_path)
+    assert load_cached(doc.sha256, "p", tmp_path, "pdfium") is not None
+    assert load_cached(doc.sha256, "p", tmp_path, "pdfplumber") is None  # other engine, other text
+    monkeypatch.setattr(extract_module, "EXTRACTOR_VERSION", "next")
+    assert load_cached(doc.sha256, "p", tmp_path, "pdfium") is None  # the extractor changed: segment again
