@@ -85,6 +85,7 @@ class Matcher:
         self._head_single: dict[int, list[int]] = defaultdict(list)
         self._head_by_anchor: dict[int, list[int]] = defaultdict(list)
         self._anchor: dict[int, tuple[int, int]] = {}  # entry -> (anchor step, most tokens from step 0 to it)
+        self._step_tests: dict[int, tuple[frozenset[int], ...]] = {}  # entry -> the tests of each step
         for theme in codebook.themes:
             for code in theme.codes:
                 for pattern in code.patterns:
@@ -130,6 +131,7 @@ class Matcher:
             return
         k = _anchor_step(pattern) if self.shortcuts else 0
         self._anchor[index] = (k, sum(1 + gap for _, gap in steps[1:k + 1]))
+        self._step_tests[index] = tuple(tests for tests, _ in steps)
         for test_id in steps[k][0]:
             by_anchor[test_id].append(index)
 
@@ -177,8 +179,6 @@ class Matcher:
         when the sentence is a heading (or a list label)."""
         text, spans, lemmas = page.text, page.spans, page.lemmas
         by_word = self._by_word
-        ids = []
-        triggers = []
         if page.types:  # each distinct word of the document looked up once
             infos = self._vocab_infos(page.vocab)
             token_infos = [infos[t] for t in page.types[first:last]]
@@ -188,13 +188,12 @@ class Matcher:
                 a, b = spans[i]
                 key = (text[a:b], lemmas.get(i))
                 token_infos.append(by_word.get(key) or self._word(*key))
-        for i, info in enumerate(token_infos, first):
-            ids.append(info[0])
-            if heading:
-                if info[1] or info[2] or info[3] or info[4]:
-                    triggers.append((i - first, (info[0], info[1] + info[3], info[2] + info[4])))
-            elif info[1] or info[2]:
-                triggers.append((i - first, info))
+        ids = [info[0] for info in token_infos]
+        if heading:
+            triggers = [(k, (info[0], info[1] + info[3], info[2] + info[4])) for k, info in enumerate(token_infos)
+                        if info[1] or info[2] or info[3] or info[4]]
+        else:
+            triggers = [(k, info) for k, info in enumerate(token_infos) if info[1] or info[2]]
         hits: list[tuple[int, str]] = []
         entries = self.entries
         present: set[int] | None = None  # every test some token of the sentence passes
@@ -211,7 +210,12 @@ class Matcher:
                 if ok is None:
                     if present is None:
                         present = set().union(*ids)
-                    ok = possible[index] = all(not present.isdisjoint(step) for step, _ in steps)
+                    ok = True
+                    for step in self._step_tests[index]:
+                        if present.isdisjoint(step):
+                            ok = False
+                            break
+                    possible[index] = ok
                 if not ok:
                     continue
                 k, reach = self._anchor[index]
