@@ -36,7 +36,7 @@ class _Seq(list):
     item_lines: list
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when the wheel has it: 5-10x faster
     """SafeLoader that keeps line numbers and refuses duplicate keys."""
 
 
