@@ -14,6 +14,7 @@ Coordinates are in points with y growing downwards from the top of the page.
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -150,6 +151,9 @@ def ruled_regions(rulings: list[Ruling]) -> list[tuple[float, float, float, floa
     return [(b[0], b[1], b[2], b[3]) for b in regions if b[4] >= 2 and b[3] - b[1] > 5]
 
 
+_LINE_END = re.compile("\ufffe|[\r\n]+")
+
+
 class _PdfiumLines:
     """Split pdfium's page text into physical lines and box them with a few character look-ups.
 
@@ -168,22 +172,22 @@ class _PdfiumLines:
 
     def box(self, index: int) -> tuple[float, float, float, float]:
         self.raw.FPDFText_GetCharBox(self.handle, index, *self._refs)
-        left, right, bottom, top = (v.value for v in self._box)
-        return left, right, self.height - top, self.height - bottom
+        left, right, bottom, top = self._box
+        return left.value, right.value, self.height - top.value, self.height - bottom.value
 
     def read(self) -> list[Line]:
-        text, n = self.text, len(self.text)
+        """Lines at pdfium's line ends (\\r\\n) and at its hyphenation marks (U+FFFE, kept as `broken`)."""
+        text = self.text
         lines: list[Line] = []
         start = 0
-        while start < n:
-            end = start
-            while end < n and text[end] not in "\r\n\ufffe":
-                end += 1
-            broken = end < n and text[end] == "\ufffe"
-            lines.extend(self._line(start, end, broken))
-            start = end + 1 if broken else end
-            while start < n and text[start] in "\r\n":
-                start += 1
+        for found in _LINE_END.finditer(text):
+            end = found.start()
+            broken = found.group() == "\ufffe"
+            if end > start or broken:
+                lines.extend(self._line(start, end, broken))
+            start = found.end()
+        if start < len(text):
+            lines.extend(self._line(start, len(text), False))
         return lines
 
     def _line(self, start: int, end: int, broken: bool) -> list[Line]:
