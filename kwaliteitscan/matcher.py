@@ -1,8 +1,11 @@
 """Segmented documents x codebook -> candidates (theme, codes, polarity, qualifiers, score).
 
-Token tests are evaluated once per distinct (form, lemma) and cached, so matching a
-100-page agenda against hundreds of patterns costs a dictionary look-up per token plus a
-short walk for the few tokens that start a pattern.
+Token tests are evaluated once per distinct (form, lemma) of a document (the segment
+cache numbers them), so matching a 100-page agenda against hundreds of patterns costs a
+list look-up per token, a short walk around the few tokens that anchor a pattern of
+several words, and regular-expression searches only in sentences that hold the literal
+strings an expression cannot match without. Every shortcut is exact: Matcher(shortcuts=False)
+searches everything, and tests compare the two.
 """
 
 from __future__ import annotations
@@ -68,7 +71,6 @@ class Matcher:
         self.negative_qualifiers = frozenset(q.id for q in codebook.qualifiers if q.polarity == "negative")
         self._tests: dict[TokenTest, int] = {}
         self._exact: dict[str, list[int]] = defaultdict(list)
-        self._affix: list[tuple[str, str, int]] = []
         self._prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by first two letters
         self._other: list[tuple[str, str, int]] = []  # suffix, contains and one-letter prefixes
         self._types: dict[tuple[str, str], frozenset[int]] = {}
@@ -104,7 +106,6 @@ class Matcher:
             if test.kind == "exact":
                 self._exact[test.value].append(self._tests[test])
             else:
-                self._affix.append((test.kind, test.value, self._tests[test]))
                 if test.kind == "prefix" and len(test.value) >= 2:
                     self._prefix[test.value[:2]].append((test.value, self._tests[test]))
                 else:
