@@ -190,6 +190,12 @@ def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
             except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
                 yield doc, entry, None, _failure(doc, exc)
         return
+    from .segment import is_cached
+
+    if not all(is_cached(doc.sha256, pipeline, cache_root, doc.engine) for doc, _ in todo):
+        from .nlp import load_pipeline
+
+        load_pipeline(book.language)  # started once here and inherited by the workers, not once per worker
     # each worker gets the codebook once, when it starts (by fork, so nothing is pickled per task)
     by_sha = {doc.sha256: (doc, entry) for doc, entry in todo}
     with get_context("fork").Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(book,)) as pool:

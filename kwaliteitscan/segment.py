@@ -254,6 +254,10 @@ def from_json(data: dict) -> Segmented:
     return Segmented(data["sha256"], data["pipeline"], pages, data["engine"])
 
 
+def is_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> bool:
+    return _cache_path(sha, pipeline, root, engine).exists()
+
+
 def load_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> Segmented | None:
     path = _cache_path(sha, pipeline, root, engine)
     try:
