@@ -178,17 +178,9 @@ class Matcher:
                        heading: bool = False) -> list[tuple[int, str]]:
         """All (entry index, matched text) in one sentence; patterns of scope-heading codes only
         when the sentence is a heading (or a list label)."""
-        text, spans, lemmas = page.text, page.spans, page.lemmas
-        by_word = self._by_word
-        if page.types:  # each distinct word of the document looked up once
-            infos = self._vocab_infos(page.vocab)
-            token_infos = [infos[t] for t in page.types[first:last]]
-        else:
-            token_infos = []
-            for i in range(first, last):
-                a, b = spans[i]
-                key = (text[a:b], lemmas.get(i))
-                token_infos.append(by_word.get(key) or self._word(*key))
+        text, spans = page.text, page.spans
+        infos = self._vocab_infos(page.vocab)  # each distinct word of the document looked up once
+        token_infos = [infos[t] for t in page.types[first:last]]
         ids = [info[0] for info in token_infos]
         if heading:
             triggers = [(k, (info[0], info[1] + info[3], info[2] + info[4])) for k, info in enumerate(token_infos)
@@ -431,7 +423,8 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
     section_cues: set[str] = set()
     bridges = _page_bridges(seg)
     for unit in _units(seg):
-        matched = [[_match(unit.page, s, matcher, bool(block.heading) or _is_label(unit.page.text, block))
+        labels = {id(block) for block in unit.blocks if _is_label(unit.page.text, block)}
+        matched = [[_match(unit.page, s, matcher, bool(block.heading) or id(block) in labels)
                     for s in block.sentences] for block in unit.blocks]
         unit_cues = set().union(*(s.cues for sents in matched for s in sents))
         blocks = unit.blocks
@@ -443,7 +436,7 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                         sent.codes[hit[0].theme].append(hit)
             blocks, matched = blocks[1:], matched[1:]
         for block, sentences in zip(blocks, matched):
-            kind = _LABEL if _is_label(unit.page.text, block) else block.heading
+            kind = _LABEL if id(block) in labels else block.heading
             if not kind and headings and headings[-1][0] == _LABEL and not _is_item(unit.page.text, block):
                 headings = headings[:-1]  # the list a label introduced has ended
                 section_cues = set().union(*(h[1] for h in headings))

@@ -134,16 +134,14 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
     return Segmented(doc.sha256, pipeline, _with_types(pages), doc.engine)
 
 
-def _with_types(pages: list[PageTokens], vocab: list | None = None) -> list[PageTokens]:
+def _with_types(pages: list[PageTokens]) -> list[PageTokens]:
     """Give every token its type index in one vocabulary shared by the document's pages."""
-    vocab = [] if vocab is None else vocab
-    index = {key: i for i, key in enumerate(vocab)}
+    vocab: list[tuple[str, str | None]] = []
+    index: dict[tuple[str, str | None], int] = {}
     for page in pages:
         text, lemmas = page.text, page.lemmas
         page.vocab = vocab
-        if page.types:
-            continue
-        types = []
+        types = page.types = []
         for i, (a, b) in enumerate(page.spans):
             key = (text[a:b], lemmas.get(i))
             found = index.get(key)
@@ -151,7 +149,6 @@ def _with_types(pages: list[PageTokens], vocab: list | None = None) -> list[Page
                 found = index[key] = len(vocab)
                 vocab.append(key)
             types.append(found)
-        page.types = types
     return pages
 
 
