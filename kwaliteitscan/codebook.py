@@ -112,8 +112,9 @@ class Qualifier:
 
 
 #: where a code's patterns are looked for (docs/codebook.md): in the hit sentence, its paragraph,
-#: its section; or, for `heading`, in the section heading, making every sentence under it a hit
-SCOPES = ("sentence", "paragraph", "section", "heading")
+#: its section; for `heading`, in the section heading, making every sentence under it a hit; for
+#: `column`, in a table's header row, making every row of the table a hit
+SCOPES = ("sentence", "paragraph", "section", "heading", "column")
 
 
 @dataclass(frozen=True)
@@ -465,7 +466,7 @@ def _code(check: _Checker, tid: str, cid, body, parent, gap: int, cue_names: set
         refs[key] = tuple(value)
     scope = body.get("scope", "sentence")
     if scope not in SCOPES:
-        check.fail(body, "scope", f"{where}.scope must be sentence, paragraph, section or heading")
+        check.fail(body, "scope", f"{where}.scope must be sentence, paragraph, section, heading or column")
     weight = body.get("weight", 1.0)
     if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight <= 100:
         check.fail(body, "weight", f"{where}.weight must be a number above 0")

@@ -437,9 +437,9 @@ def export_quanteda(codebook, keys: str = "id") -> tuple[str, list[str]]:
     for theme in codebook.themes:
         codes: dict[str, list[str]] = {}
         for code in theme.codes:
-            if code.scope == "heading":
-                warnings.append(f"themes.{theme.id}.codes.{code.id}: scope heading (the patterns name section "
-                                "headings) cannot be expressed in a quanteda dictionary; code left out")
+            if code.scope in ("heading", "column"):
+                warnings.append(f"themes.{theme.id}.codes.{code.id}: scope {code.scope} (the patterns name section "
+                                "headings or table columns) cannot be expressed in a quanteda dictionary; code left out")
                 continue
             values: list[str] = []
             for pattern in code.patterns:

@@ -56,7 +56,7 @@ def candidate_id(document_sha: str, page: int, start: int, end: int, theme: str)
 
 @dataclass(frozen=True)
 class _Entry:
-    kind: str  # code | heading (a code with scope heading) | cue | qualifier
+    kind: str  # code | heading (a code with scope heading or column) | cue | qualifier
     owner: object  # Code, cue name or qualifier id
     pattern: Pattern
     steps: tuple[tuple[frozenset[int], int], ...]
@@ -91,7 +91,7 @@ class Matcher:
         for theme in codebook.themes:
             for code in theme.codes:
                 for pattern in code.patterns:
-                    self._add("heading" if code.scope == "heading" else "code", code, pattern)
+                    self._add("heading" if code.scope in ("heading", "column") else "code", code, pattern)
         for name, patterns in codebook.cues.items():
             for pattern in patterns:
                 self._add("cue", name, pattern)
@@ -424,12 +424,14 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
     bridges = _page_bridges(seg)
     for unit in _units(seg):
         labels = {id(block) for block in unit.blocks if _is_label(unit.page.text, block)}
-        matched = [[_match(unit.page, s, matcher, bool(block.heading) or id(block) in labels)
-                    for s in block.sentences] for block in unit.blocks]
-        unit_cues = set().union(*(s.cues for sents in matched for s in sents))
         blocks = unit.blocks
-        if len(blocks) > 1 and not blocks[0].header:  # a table: the header row says what each cell is
+        table = len(blocks) > 1 and not blocks[0].header
+        matched = [[_match(unit.page, s, matcher, bool(block.heading) or id(block) in labels or (table and not i))
+                    for s in block.sentences] for i, block in enumerate(blocks)]
+        unit_cues = set().union(*(s.cues for sents in matched for s in sents))
+        if table:  # the header row says what each cell is: its hits, and the columns it names, hold for every row
             header_codes = [hit for sent in matched[0] for hits in sent.codes.values() for hit in hits]
+            header_codes += [hit for sent in matched[0] for hit in sent.headings if hit[0].scope == "column"]
             for sentences in matched[1:]:
                 for sent in sentences:
                     for hit in header_codes:
@@ -442,7 +444,7 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                 section_cues = set().union(*(h[1] for h in headings))
             if kind:
                 cues = set().union(*(s.cues for s in sentences))
-                named = [hit for s in sentences for hit in s.headings]
+                named = [hit for s in sentences for hit in s.headings if hit[0].scope == "heading"]
                 if kind == _LABEL and not named:  # "Hoe werkt het:" keeps the theme of the heading above
                     named = next((h[2] for h in reversed(headings) if h[0] != _LABEL), [])
                 headings = [h for h in headings if h[0] < kind] + [(kind, cues, named)]
@@ -529,8 +531,8 @@ def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_c
     if code.exclude and any(cue in sentence_cues for cue in code.exclude):
         return False
     for cue in code.requires:
-        if not (cue in sentence_cues or (code.scope != "sentence" and cue in unit_cues)
-                or (code.scope in ("section", "heading") and cue in section_cues)):
+        if not (cue in sentence_cues or (code.scope not in ("sentence", "column") and cue in unit_cues)
+                or (code.scope in ("section", "heading", "column") and cue in section_cues)):
             return False
     return True
 
@@ -538,14 +540,32 @@ def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_c
 def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher) -> list[Candidate]:
     book = matcher.codebook
     negative_qualifiers = matcher.negative_qualifiers
+    settings = book.settings
     groups: dict[tuple[str, str], list[tuple[int, list]]] = defaultdict(list)
+    reach: dict[str, tuple[list, int]] = {}  # theme -> (its last hits, sentences it may still continue over)
     for k, sent in enumerate(sentences):
+        negated = bool(sent.qualifiers & negative_qualifiers)
+        own = {}
         for theme, hits in sent.codes.items():
             kept = [h for h in hits if _allowed(h[0], sent.cues, unit_cues, section_cues)]
             if kept:
-                negative = any(code.polarity == "negative" for code, _, _ in kept) or bool(
-                    sent.qualifiers & negative_qualifiers)
+                own[theme] = kept
+                negative = any(code.polarity == "negative" for code, _, _ in kept) or negated
                 groups[(theme, "negative" if negative else "positive")].append((k, kept))
+        continues = sent.opener in settings.continuation or "*" in settings.continuation
+        for theme, (hits, left) in list(reach.items()):
+            if theme in own:
+                continue
+            if not continues or not left:
+                del reach[theme]
+            elif negated:  # a refusal that continues a theme's passage counts against that theme
+                own[theme] = hits
+                sent.codes[theme] = hits  # the passage before it ends here (see _candidate)
+                groups[(theme, "negative")].append((k, hits))
+            else:
+                reach[theme] = (hits, left - 1)
+        for theme, kept in own.items():
+            reach[theme] = (kept, settings.max_continuation)
     context = page.text[block.start:block.end]
     if block.header:
         context = f"{block.header}\n{context}"

@@ -92,7 +92,7 @@ def test_checklist_rule_must_name_existing_code(tmp_path):
 
 
 def test_bad_values(tmp_path):
-    assert "scope must be sentence, paragraph, section or heading" in error_of(tmp_path, MINI.replace("scope: paragraph",
+    assert "scope must be sentence, paragraph, section, heading or column" in error_of(tmp_path, MINI.replace("scope: paragraph",
                                                                                      "scope: page"))
     assert "polarity must be positive or negative" in error_of(tmp_path, MINI.replace(
         "polarity: negative\n    patterns", "polarity: neutral\n    patterns"))

@@ -314,3 +314,44 @@ def test_segmentation_cache_follows_the_extraction_that_made_the_text(nlp, tmp_p
     assert load_cached(doc.sha256, "p", tmp_path, "pdfplumber") is None  # other engine, other text
     monkeypatch.setattr(extract_module, "EXTRACTOR_VERSION", "next")
     assert load_cached(doc.sha256, "p", tmp_path, "pdfium") is None  # the extractor changed: segment again
+
+
+def _column_book():
+    data = {"name": "t", "version": "1", "cues": {"discriminatie": ["*discriminatie*"]},
+            "themes": {"monitoring": {"label": "M", "definition": "M", "codes": {
+                "in_column": {"label": "kolom", "scope": "column", "patterns": ["indicator*"],
+                              "requires": ["discriminatie"]}}}}}
+    return build_codebook(data, "t.yaml")
+
+
+def test_column_scope_makes_rows_under_a_named_column_hits(nlp):
+    book = _column_book()
+    table = ("Ambitie | Indicator | Streefwaarde\n"
+             "Minder stagediscriminatie | Aandeel studenten met een ervaring | 4%\n"
+             "Betere roosters | Aandeel lessen volgens rooster | 95%")
+    found = candidates("", book, nlp, ["3.2 Ambities\n\n" + table])
+    # only the row about discrimination: requires is checked on the row and its section, not the table
+    assert [c.sentence for c in found] == ["Minder stagediscriminatie | Aandeel studenten met een ervaring | 4%"]
+    assert found[0].codes == ("in_column",) and found[0].terms == ("Indicator",)
+    # under a section about discrimination every row counts
+    found = candidates("", book, nlp, ["3.2 Aanpak stagediscriminatie\n\n" + table])
+    assert len(found) == 2
+    # column patterns are not looked for in running text or in section headings
+    assert candidates("", book, nlp, ["3 Indicatoren stagediscriminatie\n\nDe indicator van stagediscriminatie "
+                                      "volgen wij jaarlijks."]) == []
+
+
+def test_a_refusal_that_continues_a_passage_counts_against_its_theme(nlp):
+    data = {"name": "t", "version": "1", "settings": {"continuation": ["*"], "max_continuation": 2},
+            "qualifiers": {"negated": {"label": "n", "polarity": "negative", "patterns": ["kiezen ... niet"]}},
+            "themes": {"t": {"label": "T", "definition": "T", "codes": {"c": {"label": "c", "patterns": ["stagematching"]}}}}}
+    book = build_codebook(data, "t.yaml")
+    text = ("Het Stagepact vraagt om stagematching. Daar kiezen wij bewust niet voor. Wij evalueren in 2026. "
+            "Dat is alles.")
+    found = candidates(text, book, nlp)
+    assert [(c.polarity, c.passage) for c in found] == [
+        ("positive", "Het Stagepact vraagt om stagematching."),
+        ("negative", "Daar kiezen wij bewust niet voor. Wij evalueren in 2026. Dat is alles.")]
+    # beyond the continuation reach the refusal is not tied to the theme
+    text = "Het Stagepact vraagt om stagematching. Wij evalueren. Wij lezen. Daar kiezen wij niet voor."
+    assert [c.polarity for c in candidates(text, book, nlp)] == ["positive"]
