@@ -262,9 +262,8 @@ def layout_document(pages: list[RawPage]) -> list[list[Block]]:
     """Lay out all pages; a word hyphenated across a page break is completed on its first page."""
     remove_running_lines(pages)
     vocabulary = Vocabulary()
-    ends = "".join(LINE_END_HYPHENS)
     for page in pages:
-        vocabulary.add_text("\n".join(line.text.rstrip(ends) for line in page.lines))
+        vocabulary.add_lines([line.text for line in page.lines])
     laid = [layout_page(page, vocabulary) for page in pages]
     for this, nxt in zip(laid, laid[1:]):
         _carry_over(this, nxt, vocabulary)

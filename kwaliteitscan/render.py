@@ -202,6 +202,11 @@ def render_pdf(source: Source, out: Path, *, header: bool = True) -> Path:
     return out
 
 
+def _parts(text: str) -> list[str]:
+    """The pieces a table cell can be broken into: its words, and a hyphenated word after each hyphen."""
+    return [part for word in text.split() for part in re.split(r"(?<=-)(?=\w)", word)] or [""]
+
+
 def _table(rows, column_width, styles, colors, Table, TableStyle, Paragraph):  # noqa: N803
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -210,15 +215,22 @@ def _table(rows, column_width, styles, colors, Table, TableStyle, Paragraph):  #
     ncols = max(len(r) for r in rows)
     rows = [row + [""] * (ncols - len(row)) for row in rows]
     # each column at least as wide as its longest word (so words are hyphenated, not chopped),
-    # with a smaller font when that does not fit; the rest shared by the amount of text
+    # with a smaller font when that does not fit; the rest shared by the amount of text. A word
+    # with a hyphen may break after it ("non-" + "discriminatiepassage"), so its parts count.
     pad, size = 8, 7.5
     for size in (7.5, 7.0, 6.5, 6.0, 5.5, 5.0):
         widest = [max(stringWidth(w, styles["cellhead"].fontName, size) for row in rows
-                      for w in (row[c].split() or [""])) + pad for c in range(ncols)]
+                      for w in _parts(row[c])) + pad for c in range(ncols)]
         if sum(widest) <= column_width:
             break
     cell = ParagraphStyle("cellfit", parent=styles["cell"], fontSize=size, leading=size + 2)
     head = ParagraphStyle("headfit", parent=styles["cellhead"], fontSize=size, leading=size + 2)
+    if sum(widest) > column_width:  # too narrow even at 5 pt: offer every hyphenation point, as a typesetter would
+        import pyphen
+
+        dic = pyphen.Pyphen(lang="nl_NL")
+        rows = [row if i == 0 else [" ".join(dic.inserted(w, hyphen="\u00ad") for w in text.split(" ")) for text in row]
+                for i, row in enumerate(rows)]
     grid = [[Paragraph(_escape(text), head if i == 0 else cell) for text in row] for i, row in enumerate(rows)]
     if sum(widest) > column_width:
         widths = [w * column_width / sum(widest) for w in widest]

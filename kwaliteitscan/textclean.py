@@ -30,6 +30,10 @@ HYPHEN_PREFIXES = frozenset({
     "anti", "sociaal", "pr", "hr", "it", "cao", "wet", "ggz", "bhv", "mr", "cvb", "rvt", "oer", "nrto",
     "aspirant", "interim", "vice",
 })
+#: prefixes that are also the first syllable of many plain words ("ex-terne", "po-litie",
+#: "wet-ten"): their hyphen is real only when the part after it is a word of the document
+#: ("ex-partner" where "partner" occurs)
+AMBIGUOUS_PREFIXES = frozenset({"ex", "vo", "wo", "po", "oud", "job", "lob", "pr", "hr", "it", "mr", "wet", "oer"})
 _WORD_END = re.compile(r"(\w+)$")
 _WORD = re.compile(r"\w+")
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
@@ -58,6 +62,8 @@ def keeps_hyphen(left: str, right: str, vocabulary: "Vocabulary | None" = None) 
             return verdict
     if right[0].isupper() or right[0].isdigit() or left[-1].isdigit() or left.isupper():
         return True
+    if vocabulary is not None and left.lower() in AMBIGUOUS_PREFIXES:
+        return vocabulary.is_word(right.lower())
     return left.lower() in HYPHEN_PREFIXES
 
 
@@ -77,6 +83,9 @@ def join_hyphenated(before: str, after: str, vocabulary: "Vocabulary | None" = N
         return before + after
     if right.lower() in SUSPENSION_WORDS or not right:
         return f"{before}- {after}"
+    if left_match and right_match and before[left_match.start() - 1:left_match.start()] == "-" \
+            and after[right_match.end():right_match.end() + 1] == "-":
+        return f"{before}-{after}"  # inside a chain of hyphenated words: "ver-van-ons-" + "bed-show"
     if keeps_hyphen(left, right, vocabulary):
         return f"{before}-{after}"
     return before + after
@@ -89,15 +98,41 @@ class Vocabulary:
         self.words: set[str] = set()
         self.pairs: set[tuple[str, str]] = set()
         self.after: dict[str, set[str]] = {}  # first part of a hyphenated word -> the parts after it
+        self.fragments: set[str] = set()  # seen only at the start of a line after a line-end hyphen
 
     def add_text(self, text: str) -> None:
         lowered = text.lower()
-        self.words.update(_WORD.findall(lowered))  # every word, also each part of a hyphenated one
+        found = _WORD.findall(lowered)
+        self.fragments.difference_update(found)  # seen whole elsewhere after all
+        self.words.update(found)  # every word, also each part of a hyphenated one
         for token in _HYPHENATED.findall(lowered):
             parts = token.split("-")
             self.pairs.update(zip(parts, parts[1:]))
             for a, b in zip(parts, parts[1:]):
                 self.after.setdefault(a, set()).add(b)
+
+    def add_lines(self, lines: list[str]) -> None:
+        """Add the lines of a page. The first word of a line after a line-end hyphen is only
+        a fragment ("ex-" + "terne"), so it does not count as a word of the document."""
+        broken = False
+        for line in lines:
+            text = line.rstrip("".join(LINE_END_HYPHENS))
+            if broken:
+                first = _WORD_START.search(text.lower())
+                if first:
+                    fragment = first.group(1)
+                    known = self.is_word(fragment)
+                    self.add_text(text)
+                    if not known:
+                        self.fragments.add(fragment)
+                    broken = text != line
+                    continue
+            self.add_text(text)
+            broken = text != line
+
+    def is_word(self, word: str) -> bool:
+        """Whether `word` occurs in the document other than as the rest of a broken word."""
+        return word in self.words and word not in self.fragments
 
     def verdict(self, left: str, right: str) -> bool | None:
         """True if the document writes `left-right`, False if it writes `leftright`, else None.

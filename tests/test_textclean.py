@@ -99,3 +99,20 @@ def test_another_form_of_a_hyphenated_compound_keeps_the_hyphen():
     # a compound head that the document also hyphenates elsewhere does not make every break real
     vocab.add_text("de werk-privébalans")
     assert join_hyphenated("op de werk", "vloer", vocab) == "op de werkvloer"
+
+
+def test_a_prefix_that_is_also_a_syllable_keeps_its_hyphen_only_before_a_word_of_the_document():
+    vocab = Vocabulary()
+    vocab.add_lines(["Het ex-", "terne panel las mee, met een ex-", "student en een oud-", "student.",
+                     "Een ex-partner en een partner."])
+    assert join_hyphenated("Het ex", "terne panel", vocab) == "Het externe panel"  # "terne" is only a fragment
+    assert join_hyphenated("een ex", "partner", vocab) == "een ex-partner"  # the document also writes "partner"
+    assert join_hyphenated("de po", "litie", vocab) == "de politie"
+    assert join_hyphenated("alle mbo", "instellingen", vocab) == "alle mbo-instellingen"  # an abbreviation
+
+
+def test_a_break_inside_a_chain_of_hyphenated_words_keeps_the_hyphen():
+    vocab = Vocabulary()
+    vocab.add_lines(["Dat is geen ver-van-ons-", "bed-show."])
+    assert join_hyphenated("geen ver-van-ons", "bed-show.", vocab) == "geen ver-van-ons-bed-show."
+    assert join_hyphenated("de bpv-begelei", "ders komen", vocab) == "de bpv-begeleiders komen"
