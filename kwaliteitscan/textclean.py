@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 #: characters a PDF extractor may leave where a word was broken at a line end
 LINE_END_HYPHENS = ("-", "\u2010", "\u00ad", "\ufffe", "\u2011")
@@ -100,7 +101,8 @@ class Vocabulary:
         self.after: dict[str, set[str]] = {}  # first part of a hyphenated word -> the parts after it
         self.fragments: set[str] = set()  # seen only at the start of a line after a line-end hyphen
 
-    def add_text(self, text: str) -> None:
+    def add_text(self, text: str) -> list[str]:
+        """Add the words of `text`; return them (lowercased)."""
         lowered = text.lower()
         found = _WORD.findall(lowered)
         self.fragments.difference_update(found)  # seen whole elsewhere after all
@@ -110,25 +112,22 @@ class Vocabulary:
             self.pairs.update(zip(parts, parts[1:]))
             for a, b in zip(parts, parts[1:]):
                 self.after.setdefault(a, set()).add(b)
+        return found
 
     def add_lines(self, lines: list[str]) -> None:
         """Add the lines of a page. The first word of a line after a line-end hyphen is only
-        a fragment ("ex-" + "terne"), so it does not count as a word of the document."""
-        broken = False
-        for line in lines:
-            text = line.rstrip("".join(LINE_END_HYPHENS))
-            if broken:
-                first = _WORD_START.search(text.lower())
-                if first:
-                    fragment = first.group(1)
-                    known = self.is_word(fragment)
-                    self.add_text(text)
-                    if not known:
-                        self.fragments.add(fragment)
-                    broken = text != line
-                    continue
-            self.add_text(text)
-            broken = text != line
+        a fragment ("ex-" + "terne"), so it does not count as a word of the document unless
+        it also occurs elsewhere."""
+        ends = "".join(LINE_END_HYPHENS)
+        stripped = [line.rstrip(ends) for line in lines]
+        starts = [_WORD_START.search(text.lower()) for prev, line, text in zip(lines, lines[1:], stripped[1:])
+                  if line and prev != prev.rstrip(ends)]
+        pieces = Counter(m.group(1) for m in starts if m)
+        new = [w for w in pieces if not self.is_word(w)]
+        found = self.add_text("\n".join(stripped))
+        if new:
+            counts = Counter(w for w in found if w in pieces)
+            self.fragments.update(w for w in new if counts[w] <= pieces[w])
 
     def is_word(self, word: str) -> bool:
         """Whether `word` occurs in the document other than as the rest of a broken word."""
