@@ -311,6 +311,10 @@ def code(
     db: DbOpt = None,
     engine: EngineOpt = Engine.pdfium,
     jobs: JobsOpt = 2,
+    suggest: Annotated[Optional[Path], typer.Option(
+        "--suggest", help="A suggester (JSON, from `kwaliteitscan suggester train`; bundled: "
+                          "codebooks/stagediscriminatie.suggester.json) that adds weak candidates for sentences "
+                          "without keywords in sections about the topic.")] = None,
 ) -> None:
     """Extract, segment and match a corpus; store candidate passages in the project."""
     from rich.console import Console
@@ -320,6 +324,8 @@ def code(
     from .corpus import find_pdfs
 
     with handle_errors():
+        if suggest is not None:
+            codebook = _with_suggester(codebook, suggest)
         total = len(find_pdfs([corpus])) if corpus.exists() else 0
         console = Console(stderr=True, highlight=False)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -339,6 +345,63 @@ def code(
             summary = code_corpus(corpus, codebook, db, jobs=jobs, engine=engine.value, on_event=event)
         _print_summary(summary)
         raise typer.Exit(_batch_exit_code(summary.documents, summary.documents + len(summary.failed)))
+
+
+def _with_suggester(codebook: Optional[Path], suggest: Path):
+    from dataclasses import replace
+
+    from .codebook import load_codebook
+    from .errors import InputError
+    from .suggest import Suggester
+
+    book = load_codebook(codebook)
+    model = Suggester.load(suggest)
+    unknown = sorted(set(model.themes) - set(book.theme_ids))
+    if unknown:
+        raise InputError(f"{suggest}: trained for themes the codebook {book.name} does not have "
+                         f"({', '.join(unknown)}); train it with this codebook")
+    return replace(book, suggester=model)
+
+
+suggester_app = typer.Typer(help="Train theme suggesters on hand-coded agendas.", no_args_is_help=True,
+                            rich_markup_mode=None)
+app.add_typer(suggester_app, name="suggester")
+
+
+@suggester_app.command("train")
+def suggester_train(
+    corpus: Annotated[Path, typer.Argument(help="A hand-coded corpus: PDFs with gold/<doc>.yaml (GOLD_FORMAT.md).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the suggester (JSON).")],
+    codebook: CodebookOpt = None,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", min=0.05, max=0.95, help="Smallest probability that makes a suggestion.")] = 0.6,
+    requires: Annotated[str, typer.Option(
+        "--requires", help="Codebook cues (comma-separated) a paragraph or its section must have to get "
+                           "suggestions; empty for everywhere.")] = "discriminatie",
+) -> None:
+    """Learn which sentences coders code under each theme (needs the `train` extra: scikit-learn)."""
+    import json
+    from datetime import datetime, timezone
+
+    from .codebook import load_codebook
+    from .errors import InputError
+    from .suggest import examples_from_corpus, train
+
+    with handle_errors():
+        book = load_codebook(codebook)
+        cues = tuple(c for c in (x.strip() for x in requires.split(",")) if c)
+        unknown = [c for c in cues if c not in book.cues]
+        if unknown:
+            raise InputError(f"--requires: no cue {', '.join(unknown)} in the codebook {book.name}; "
+                             f"choose from {', '.join(sorted(book.cues))}")
+        examples, summary = examples_from_corpus(corpus, book)
+        summary.update(codebook=f"{book.name} {book.version} ({book.sha256[:12]})",
+                       date=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+        data = train(examples, book.theme_ids, threshold=threshold, requires=cues, trained_on=summary)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        typer.echo(f"{out}: suggester for {len(book.theme_ids)} themes, trained on {summary['documents']} "
+                   f"documents ({summary['sentences']} sentences, {summary['coded']} coded); threshold {threshold}")
 
 
 def _print_summary(summary) -> None:

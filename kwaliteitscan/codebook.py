@@ -169,6 +169,9 @@ class Codebook:
     sha256: str = ""
     path: str = ""
     source_text: str = field(default="", repr=False)
+    #: a learned theme suggester (kwaliteitscan.suggest) to use with this codebook, if any; not
+    #: part of the YAML (`code --suggest FILE`)
+    suggester: object = field(default=None, repr=False, compare=False)
 
     def theme(self, theme_id: str) -> Theme:
         for theme in self.themes:

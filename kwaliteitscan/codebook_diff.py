@@ -259,7 +259,8 @@ def candidate_effect(project, old: Codebook, new: Codebook, cache_root: Path | s
     skipped: list[dict] = []
     compared = 0
     for doc in docs:
-        seg, reason = _segmentation(doc, project_pipeline or doc["pipeline"], new.language, cache_root, corpus)
+        pipeline = (project_pipeline or doc["pipeline"]).split("+suggester ")[0]  # segments do not depend on it
+        seg, reason = _segmentation(doc, pipeline, new.language, cache_root, corpus)
         if seg is None:
             skipped.append({"file": doc["file"], "reason": reason})
             continue

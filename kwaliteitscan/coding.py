@@ -78,8 +78,9 @@ _worker: dict = {}
 
 
 def _matcher(codebook: Codebook) -> Matcher:
-    if _worker.get("sha") != codebook.sha256:
-        _worker.update(sha=codebook.sha256, matcher=Matcher(codebook))
+    key = (codebook.sha256, getattr(codebook.suggester, "sha256", None), id(codebook.suggester))
+    if _worker.get("key") != key:
+        _worker.update(key=key, matcher=Matcher(codebook))
     return _worker["matcher"]
 
 
@@ -132,12 +133,14 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     entries = {e.path: e for e in corpus_entries(corpus if corpus.is_dir() else corpus.parent, pdfs)}
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
+    # what the project records: the pipeline, and the suggester when one adds candidates
+    recorded = pipeline + (f"+suggester {book.suggester.sha256[:12]}" if book.suggester is not None else "")
     db_path = Path(db) if db else default_db(corpus)
     notify = on_event or (lambda kind, text: None)
-    summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})", pipeline)
+    summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})", recorded)
     with Project(db_path) as project:
         project.save_codebook(book)
-        project.set_meta("pipeline", pipeline)
+        project.set_meta("pipeline", recorded)
         mark = time.perf_counter()
         outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
                                 on_done=lambda o: notify("extracted", o.path.name))
@@ -152,7 +155,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             summary.documents += 1
             summary.pages += len(doc.pages)
             summary.warnings.extend((doc.document, w) for w in doc.warnings)
-            if project.document_state(doc.sha256) == (book.sha256, pipeline):
+            if project.document_state(doc.sha256) == (book.sha256, recorded):
                 project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
                 notify("unchanged", doc.document)
             else:
@@ -167,7 +170,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             store_start = time.perf_counter()
             project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
                                      year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
-                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=candidates)
+                                     pipeline=recorded, codebook_sha=book.sha256, candidates=candidates)
             summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)

@@ -69,6 +69,13 @@ class Matcher:
         self.codebook = codebook
         self.shortcuts = shortcuts  # False: search every sentence with every pattern (for tests)
         self.negative_qualifiers = frozenset(q.id for q in codebook.qualifiers if q.polarity == "negative")
+        self.suggester = codebook.suggester
+        if self.suggester is not None:
+            from .suggest import CODE_ID, CODE_LABEL
+
+            source = f"model p >= {self.suggester.threshold:.2f} ({self.suggester.sha256[:12] or 'in memory'})"
+            self.suggested_pattern = Pattern(source=source, line=0)
+            self.suggested_codes = {t: Code(CODE_ID, t, CODE_LABEL, (), weak=True) for t in codebook.theme_ids}
         self._tests: dict[TokenTest, int] = {}
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by first two letters
@@ -447,13 +454,16 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                 named = [hit for s in sentences for hit in s.headings if hit[0].scope == "heading"]
                 if kind == _LABEL and not named:  # "Hoe werkt het:" keeps the theme of the heading above
                     named = next((h[2] for h in reversed(headings) if h[0] != _LABEL), [])
-                headings = [h for h in headings if h[0] < kind] + [(kind, cues, named)]
+                text = unit.page.text[block.start:block.end]
+                headings = [h for h in headings if h[0] < kind] + [(kind, cues, named, text)]
                 section_cues = set().union(*(h[1] for h in headings))
             elif headings and headings[-1][2]:  # under a heading that names a theme: every sentence is a hit
                 for sent in sentences:
                     for hit in headings[-1][2]:
                         sent.codes[hit[0].theme].append(hit)
-            found = _block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher)
+            heading = " ".join([h[3] for h in headings] + [block.header]) if matcher.suggester and not kind else None
+            found = _block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher,
+                                      heading)
             head, tail = bridges.get((unit.page.number, block.start), ("", ""))
             if head or tail:  # a paragraph that runs over a page break: show all of it as context
                 found = [replace(c, context=" ".join(p for p in (head, c.context, tail) if p)) for c in found]
@@ -537,7 +547,8 @@ def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_c
     return True
 
 
-def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher) -> list[Candidate]:
+def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher,
+                      heading: str | None = None) -> list[Candidate]:
     book = matcher.codebook
     negative_qualifiers = matcher.negative_qualifiers
     settings = book.settings
@@ -566,11 +577,34 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
                 reach[theme] = (hits, left - 1)
         for theme, kept in own.items():
             reach[theme] = (kept, settings.max_continuation)
+    if heading is not None:
+        _suggest(page, sentences, heading, unit_cues | section_cues, matcher, groups)
     context = page.text[block.start:block.end]
     if block.header:
         context = f"{block.header}\n{context}"
     return [_candidate(sha, page, block, sentences, theme, polarity, members, context, book)
             for (theme, polarity), members in sorted(groups.items(), key=lambda kv: (kv[1][0][0], kv[0]))]
+
+
+def _suggest(page, sentences, heading, cues, matcher, groups) -> None:
+    """Add the suggester's hits to `groups`: sentences of a paragraph in a section about the topic
+    that no pattern of a theme hit, when the model gives the theme at least its threshold."""
+    suggester = matcher.suggester
+    if any(c not in cues and not any(c in s.cues for s in sentences) for c in suggester.requires):
+        return
+    for k, sent in enumerate(sentences):
+        probabilities = suggester.probabilities(page.text[sent.start:sent.end], heading)
+        negative = bool(sent.qualifiers & matcher.negative_qualifiers)
+        for theme, p in probabilities.items():
+            if p < suggester.threshold or theme not in matcher.suggested_codes:
+                continue
+            if any(k == member for polarity in ("positive", "negative") for member, _ in groups.get((theme, polarity), ())):
+                continue  # a pattern hit it already
+            hit = (matcher.suggested_codes[theme], matcher.suggested_pattern, f"p={p:.2f}")
+            sent.codes[theme].append(hit)  # so a passage before it ends here
+            members = groups[(theme, "negative" if negative else "positive")]
+            members.append((k, [hit]))
+            members.sort(key=lambda m: m[0])
 
 
 def _candidate(sha, page, block, sentences, theme, polarity, members, context, book: Codebook) -> Candidate:

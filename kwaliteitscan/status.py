@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Protocol
 
 from .codebook import Codebook
+from .suggest import CODE_ID as SUGGESTED
 
 
 class Evidence(Protocol):
@@ -56,8 +57,11 @@ def rule_holds(rule: dict, by_theme: dict[str, list[Evidence]], status_of: dict[
     if "has_code" in rule:
         return any(rule["has_code"] in e.codes for e in positive)
     if "only_codes" in rule:
+        # a model's suggestion (code `suggested`) is no evidence of a code, for or against
         allowed = set(rule["only_codes"] if isinstance(rule["only_codes"], list) else [rule["only_codes"]])
-        return bool(positive) and all(set(e.codes) <= allowed for e in positive)
+        coded = [set(e.codes) - {SUGGESTED} for e in positive]
+        coded = [codes for codes in coded if codes]
+        return bool(coded) and all(codes <= allowed for codes in coded)
     raise ValueError(f"unknown rule {rule!r}")
 
 

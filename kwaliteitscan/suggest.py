@@ -1,0 +1,235 @@
+"""Theme suggestions learned from hand-coded agendas, for sentences that no pattern hits.
+
+About 6 % of the passages a coder codes hold no word of any codebook pattern ("Binnen vijf
+werkdagen volgt een gesprek." under a heading about the topic; docs/accuracy.md). A
+suggester is a small linear model per theme (logistic regression on tf-idf words and word
+pairs of the sentence, and the words of the section headings above it), trained on gold
+codings in the format of GOLD_FORMAT.md (`kwaliteitscan suggester train`). When coding with
+`--suggest FILE`, a sentence in a section about the topic (the suggester's `requires` cues)
+whose paragraph has no candidate of a theme becomes a weak candidate of that theme when the
+model gives it at least the suggester's threshold. Its code is `suggested`; polarity comes
+from the codebook's qualifiers as for any other hit.
+
+The model is stored as plain JSON (terms, idf weights, coefficients), so using it needs
+neither scikit-learn nor pickle; only training does (the optional `train` extra).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+FORMAT = "kwaliteitscan-suggester"
+CODE_ID = "suggested"
+CODE_LABEL = "voorgesteld door het model (geen trefwoord)"
+_TOKEN = re.compile(r"\b\w\w+\b")
+
+
+def text_terms(text: str) -> Counter:
+    """Words and pairs of adjacent words of a sentence, lowercased."""
+    words = _TOKEN.findall(text.lower())
+    return Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
+
+
+def head_terms(text: str) -> Counter:
+    """Words of the section headings above a sentence, lowercased."""
+    return Counter(_TOKEN.findall(text.lower()))
+
+
+def weigh(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
+    """Sublinear tf-idf over the known terms, scaled to unit length."""
+    vec = {t: (1.0 + math.log(n)) * idf[t] for t, n in counts.items() if t in idf}
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    return {t: v / norm for t, v in vec.items()} if norm else {}
+
+
+@dataclass
+class Suggester:
+    themes: tuple[str, ...]
+    threshold: float
+    requires: tuple[str, ...]
+    head_weight: float
+    text: dict[str, tuple[float, tuple[float, ...]]]  # term -> (idf, coefficient per theme)
+    head: dict[str, tuple[float, tuple[float, ...]]]
+    intercepts: tuple[float, ...]
+    sha256: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def probabilities(self, sentence: str, heading: str = "") -> dict[str, float]:
+        """P(theme) for one sentence under `heading` (the section headings above it, joined)."""
+        scores = list(self.intercepts)
+        for terms, table, scale in ((text_terms(sentence), self.text, 1.0),
+                                    (head_terms(heading), self.head, self.head_weight)):
+            weights = weigh(terms, {t: table[t][0] for t in terms if t in table})
+            for term, w in weights.items():
+                for i, c in enumerate(table[term][1]):
+                    scores[i] += scale * w * c
+        return {theme: 1.0 / (1.0 + math.exp(-s)) for theme, s in zip(self.themes, scores)}
+
+    @classmethod
+    def from_data(cls, data: dict, where: str = "suggester") -> "Suggester":
+        try:
+            if data.get("format") != FORMAT:
+                raise ValueError(f"format must be {FORMAT!r}")
+            themes = tuple(data["themes"])
+            n = len(themes)
+
+            def table(key: str) -> dict:
+                out = {}
+                for term, row in data[key].items():
+                    if len(row) != n + 1:
+                        raise ValueError(f"{key}[{term!r}] needs idf and {n} coefficients")
+                    out[term] = (float(row[0]), tuple(float(c) for c in row[1:]))
+                return out
+
+            intercepts = tuple(float(c) for c in data["intercepts"])
+            if len(intercepts) != n:
+                raise ValueError(f"intercepts needs {n} values")
+            threshold = float(data["threshold"])
+            if not 0.0 < threshold < 1.0:
+                raise ValueError("threshold must be between 0 and 1")
+            return cls(themes, threshold, tuple(data.get("requires", [])), float(data.get("head_weight", 0.5)),
+                       table("text_terms"), table("head_terms"), intercepts, meta=data.get("trained_on", {}))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{where}: not a usable suggester ({exc}); train one with "
+                             "`kwaliteitscan suggester train`") from exc
+
+    @classmethod
+    def load(cls, path: Path | str) -> "Suggester":
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+            data = json.loads(raw)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror}); give the suggester's JSON file") from exc
+        except ValueError as exc:
+            raise InputError(f"{path}: not JSON ({exc}); give the suggester's JSON file") from exc
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: not a usable suggester (not a JSON object)")
+        model = cls.from_data(data, str(path))
+        model.sha256 = hashlib.sha256(raw).hexdigest()
+        return model
+
+
+# --------------------------------------------------------------------------- training
+
+
+def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *, threshold: float = 0.8,
+          requires: tuple[str, ...] = (), head_weight: float = 0.5, min_df: int = 2, c: float = 4.0,
+          trained_on: dict | None = None) -> dict:
+    """Fit one logistic regression per theme on (sentence, heading, gold themes) examples;
+    return the suggester as JSON-ready data. Needs scikit-learn (the `train` extra)."""
+    try:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:
+        raise InputError("training a suggester needs scikit-learn: pip install 'kwaliteitscan[train]'") from exc
+    if not examples:
+        raise InputError("no sentences to train on: the training corpus has no gold codings that match its text")
+
+    def vocabulary(counts: list[Counter]) -> dict[str, float]:
+        df = Counter(t for c in counts for t in c)
+        n = len(counts)
+        return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in sorted(df.items()) if d >= min_df}
+
+    texts = [text_terms(s) for s, _, _ in examples]
+    heads = [head_terms(h) for _, h, _ in examples]
+    idf_text, idf_head = vocabulary(texts), vocabulary(heads)
+    columns = {t: i for i, t in enumerate(idf_text)}
+    offset = len(columns)
+    columns.update({("h", t): offset + i for i, t in enumerate(idf_head)})
+    rows, cols, vals = [], [], []
+    for r, (tc, hc) in enumerate(zip(texts, heads)):
+        for t, w in weigh(tc, idf_text).items():
+            rows.append(r), cols.append(columns[t]), vals.append(w)
+        for t, w in weigh(hc, idf_head).items():
+            rows.append(r), cols.append(columns[("h", t)]), vals.append(head_weight * w)
+    matrix = csr_matrix((vals, (rows, cols)), shape=(len(examples), len(columns)))
+    coefs, intercepts = [], []
+    for theme in themes:
+        y = np.array([theme in labels for _, _, labels in examples])
+        if y.all() or not y.any():
+            coefs.append(np.zeros(len(columns)))
+            intercepts.append(-20.0 if not y.any() else 20.0)
+            continue
+        model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+        model.fit(matrix, y)
+        coefs.append(model.coef_[0])
+        intercepts.append(float(model.intercept_[0]))
+    coef = np.array(coefs)
+
+    def table(idf: dict, key) -> dict:
+        return {t: [round(idf[t], 5)] + [round(float(v), 4) for v in coef[:, columns[key(t)]]] for t in idf}
+
+    return {"format": FORMAT, "version": 1, "themes": list(themes), "threshold": threshold,
+            "requires": list(requires), "head_weight": head_weight,
+            "text_terms": table(idf_text, lambda t: t), "head_terms": table(idf_head, lambda t: ("h", t)),
+            "intercepts": [round(v, 6) for v in intercepts], "trained_on": trained_on or {}}
+
+
+class _Recorder:
+    """Stands in for a suggester while coding, to collect every sentence with its headings."""
+
+    threshold, requires, sha256 = 1.0, (), ""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def probabilities(self, sentence: str, heading: str = "") -> dict[str, float]:
+        self.seen.append((sentence, heading))
+        return {}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def examples_from_corpus(corpus: Path | str, book, cache=None,
+                         documents: set[str] | None = None) -> tuple[list[tuple[str, str, set[str]]], dict]:
+    """(sentence, headings, gold themes) for every sentence of the corpus's gold-coded PDFs,
+    as the coder sees them: extracted, segmented and walked as `code` does. A sentence has a
+    theme when a gold passage of that theme contains it, or it is most of such a passage.
+    `documents` limits the PDFs (file names). Returns the examples and a summary."""
+    import dataclasses
+
+    import yaml
+
+    from .coding import code_one, pipeline_id
+    from .extract import Cache, extract_many
+
+    corpus = Path(corpus)
+    golds = {}
+    for path in sorted((corpus / "gold").glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            golds[data["document"]] = [(_norm(p["text"]), p["theme"]) for p in data.get("passages") or []]
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}: not a gold coding ({exc}); see GOLD_FORMAT.md") from exc
+    names = [n for n in golds if documents is None or n in documents]
+    pdfs = [corpus / n for n in names if (corpus / n).exists()]
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
+    cache = cache if cache is not None else Cache()
+    pipeline = pipeline_id(book.language)
+    examples: list[tuple[str, str, set[str]]] = []
+    for outcome in extract_many(pdfs, cache=cache):
+        if outcome.document is None:
+            raise InputError(outcome.error or f"{outcome.path}: could not be extracted")
+        recorder = _Recorder()
+        code_one(outcome.document, dataclasses.replace(book, suggester=recorder), pipeline, cache.root)
+        passages = golds[outcome.path.name]
+        for sentence, heading in recorder.seen:
+            s = _norm(sentence)
+            labels = {theme for g, theme in passages if g and (g in s or (s in g and len(s) >= 0.5 * len(g)))}
+            examples.append((sentence, heading, labels))
+    summary = {"corpus": corpus.name, "documents": len(pdfs), "sentences": len(examples),
+               "coded": sum(1 for e in examples if e[2])}
+    return examples, summary
