@@ -25,6 +25,7 @@ import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from results_file import publish  # benchmarks/ is on sys.path when a script runs
@@ -39,6 +40,7 @@ from kwaliteitscan.coding import code_corpus  # noqa: E402
 from kwaliteitscan.extract import Cache  # noqa: E402
 from kwaliteitscan.status import checklist, statuses  # noqa: E402
 from kwaliteitscan.store import Project  # noqa: E402
+from kwaliteitscan.suggest import Suggester  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.6, "matrix": 0.9, "negative": 0.9}
 
@@ -60,8 +62,10 @@ class _Ev:
         self.theme, self.codes, self.polarity, self.weak = c["theme"], tuple(c["codes"]), c["polarity"], c["weak"]
 
 
-def evaluate(corpus: Path, codebook_path: Path | None) -> dict:
+def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None) -> dict:
     book = load_codebook(codebook_path)
+    if suggest is not None:
+        book = replace(book, suggester=Suggester.load(suggest))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"
         code_corpus(corpus, book, db, cache=Cache())
@@ -132,7 +136,10 @@ def _pct(a: int, b: int) -> str:
 
 def render(r: dict) -> str:
     book = r["book"]
-    lines = [f"# Accuracy of codebook {book.name} {book.version} ({book.sha256[:12]})", "",
+    title = f"# Accuracy of codebook {book.name} {book.version} ({book.sha256[:12]})"
+    if book.suggester is not None:
+        title += f" with suggester {book.suggester.sha256[:12]} (threshold {book.suggester.threshold:.2f})"
+    lines = [title, "",
              f"{r['docs']} documents with gold codings: {', '.join(r['doc_ids'])}.", "",
              "| theme | gold passages | recall | context recall | candidates | precision |",
              "|---|---|---|---|---|---|"]
@@ -173,13 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT / "corpus")
     parser.add_argument("--codebook", type=Path, default=None)
+    parser.add_argument("--suggest", type=Path, default=None,
+                        help="a suggester JSON (kwaliteitscan suggester train) that adds weak candidates")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: benchmarks/results/accuracy-dev.md for corpus/, accuracy-held-out.md for "
                              "corpus-heldout/, accuracy-<folder>.md otherwise")
     args = parser.parse_args(argv)
     name = args.corpus.resolve().name
     out = args.out or ROOT / "benchmarks" / "results" / RESULTS.get(name, f"accuracy-{name}.md")
-    return publish(render(evaluate(args.corpus, args.codebook)), out)
+    return publish(render(evaluate(args.corpus, args.codebook, args.suggest)), out)
 
 
 if __name__ == "__main__":
