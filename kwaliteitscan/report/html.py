@@ -257,7 +257,9 @@ def _code_label(book: Codebook, theme: str, code: str) -> str:
     try:
         return book.code(theme, code).label
     except KeyError:
-        return code
+        from ..suggest import CODE_ID, CODE_LABEL
+
+        return CODE_LABEL if code == CODE_ID else code
 
 
 def _ordered(cell: ThemeCell) -> list[Evidence]:
