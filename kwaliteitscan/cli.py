@@ -175,6 +175,10 @@ CodebookOpt = Annotated[Optional[Path], typer.Option(
     "--codebook", "-c", help="Codebook YAML (default: the bundled codebooks/stagediscriminatie.yaml).")]
 DbOpt = Annotated[Optional[Path], typer.Option(
     "--db", help="Project file (default: kwaliteitscan.sqlite in the corpus folder).")]
+SuggestOpt = Annotated[Optional[Path], typer.Option(
+    "--suggest", help="A suggester (JSON, from `kwaliteitscan suggester train`; bundled: "
+                      "codebooks/stagediscriminatie.suggester.json) that adds weak candidates for sentences "
+                      "without keywords in sections about the topic.")]
 
 
 @codebook_app.command("validate")
@@ -311,10 +315,7 @@ def code(
     db: DbOpt = None,
     engine: EngineOpt = Engine.pdfium,
     jobs: JobsOpt = 2,
-    suggest: Annotated[Optional[Path], typer.Option(
-        "--suggest", help="A suggester (JSON, from `kwaliteitscan suggester train`; bundled: "
-                          "codebooks/stagediscriminatie.suggester.json) that adds weak candidates for sentences "
-                          "without keywords in sections about the topic.")] = None,
+    suggest: SuggestOpt = None,
 ) -> None:
     """Extract, segment and match a corpus; store candidate passages in the project."""
     from rich.console import Console
@@ -724,6 +725,7 @@ def audit(
     codebook: CodebookOpt = None,
     fmt: ReportFormatOpt = ReportFormat.terminal,
     out: OutOpt = None,
+    suggest: SuggestOpt = None,
 ) -> None:
     """Self-audit of one agenda: extract, code and report in one go, checklist first; all suggestions."""
     import tempfile
@@ -736,6 +738,8 @@ def audit(
     with handle_errors():
         if not file.is_file():
             raise InputError(f"{file}: no such PDF file")
+        if suggest is not None:
+            codebook = _with_suggester(codebook, suggest)
         with tempfile.TemporaryDirectory(prefix="kwaliteitscan-audit-") as tmp:
             summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1)
             if summary.failed:

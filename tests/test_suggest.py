@@ -163,6 +163,12 @@ def test_cli_trains_on_a_hand_coded_corpus_and_codes_with_the_suggester(tmp_path
                                  "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
     assert result.exit_code == 0, result.output
     assert "candidates: reporting_desk" in result.output and "+suggester" in result.output
+    # the self-audit of one agenda takes it too, and says so
+    audit_out = tmp_path / "audit.json"
+    result = runner.invoke(app, ["audit", str(corpus / "roc-0-2024.pdf"), "--suggest", str(model), "--format", "json",
+                                 "--out", str(audit_out), "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "+suggester" in json.loads(audit_out.read_text(encoding="utf-8"))["pipeline"]
     # a suggester for themes the codebook lacks is refused
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(model_data(themes=["onbekend", "goals"])), encoding="utf-8")
