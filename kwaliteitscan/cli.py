@@ -349,19 +349,10 @@ def code(
 
 
 def _with_suggester(codebook: Optional[Path], suggest: Path):
-    from dataclasses import replace
-
     from .codebook import load_codebook
-    from .errors import InputError
-    from .suggest import Suggester
+    from .suggest import Suggester, attach
 
-    book = load_codebook(codebook)
-    model = Suggester.load(suggest)
-    unknown = sorted(set(model.themes) - set(book.theme_ids))
-    if unknown:
-        raise InputError(f"{suggest}: trained for themes the codebook {book.name} does not have "
-                         f"({', '.join(unknown)}); train it with this codebook")
-    return replace(book, suggester=model)
+    return attach(load_codebook(codebook), Suggester.load(suggest), str(suggest))
 
 
 suggester_app = typer.Typer(help="Train theme suggesters on hand-coded agendas.", no_args_is_help=True,

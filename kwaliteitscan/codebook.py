@@ -431,6 +431,8 @@ def _qualifiers(check: _Checker, data, gap: int) -> tuple[Qualifier, ...]:
     return tuple(out)
 
 
+#: the code of a learned suggestion (kwaliteitscan.suggest.CODE_ID), not available to codebooks
+RESERVED_CODE = "suggested"
 _CODE_KEYS = {"label", "patterns", "requires", "exclude", "scope", "weight", "weak", "polarity"}
 
 
@@ -455,6 +457,9 @@ def _themes(check: _Checker, data, gap: int, cue_names: set[str]) -> tuple[Theme
 def _code(check: _Checker, tid: str, cid, body, parent, gap: int, cue_names: set[str]) -> Code:
     where = f"themes.{tid}.codes.{cid}"
     check.ident(cid, parent, cid, "code id")
+    if cid == RESERVED_CODE:
+        check.fail(parent, cid, f"{where}: the code id {RESERVED_CODE!r} is reserved for learned suggestions "
+                                "(docs/suggester.md); choose another id")
     check.mapping(body, where, _CODE_KEYS, {"label", "patterns"}, parent=parent, key=cid)
     refs = {}
     for key in ("requires", "exclude"):

@@ -21,6 +21,8 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_constants as _sre
     import sre_parse as _sre_parse
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Callable
 
 from .codebook import Code, Codebook, Pattern, TokenTest
 from .segment import Block, PageTokens, Segmented
@@ -75,7 +77,9 @@ class Matcher:
 
             source = f"model p >= {self.suggester.threshold:.2f} ({self.suggester.sha256[:12] or 'in memory'})"
             self.suggested_pattern = Pattern(source=source, line=0)
-            self.suggested_codes = {t: Code(CODE_ID, t, CODE_LABEL, (), weak=True) for t in codebook.theme_ids}
+            # a suggestion is weak and adds nothing to a candidate's score
+            self.suggested_codes = {t: Code(CODE_ID, t, CODE_LABEL, (), weight=0.0, weak=True)
+                                    for t in codebook.theme_ids if t in self.suggester.themes}
         self._tests: dict[TokenTest, int] = {}
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._prefix: dict[str, list[tuple[str, int]]] = defaultdict(list)  # by first two letters
@@ -461,7 +465,9 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
                 for sent in sentences:
                     for hit in headings[-1][2]:
                         sent.codes[hit[0].theme].append(hit)
-            heading = " ".join([h[3] for h in headings] + [block.header]) if matcher.suggester and not kind else None
+            heading = None
+            if matcher.suggester is not None and not kind:  # the headings above, joined only when needed
+                heading = partial(" ".join, [h[3] for h in headings] + [block.header])
             found = _block_candidates(seg.sha256, unit.page, block, sentences, unit_cues, section_cues, matcher,
                                       heading)
             head, tail = bridges.get((unit.page.number, block.start), ("", ""))
@@ -548,7 +554,7 @@ def _allowed(code: Code, sentence_cues: set[str], unit_cues: set[str], section_c
 
 
 def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matcher,
-                      heading: str | None = None) -> list[Candidate]:
+                      heading: Callable[[], str] | None = None) -> list[Candidate]:
     book = matcher.codebook
     negative_qualifiers = matcher.negative_qualifiers
     settings = book.settings
@@ -563,13 +569,13 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
                 own[theme] = kept
                 negative = any(code.polarity == "negative" for code, _, _ in kept) or negated
                 groups[(theme, "negative" if negative else "positive")].append((k, kept))
-        continues = sent.opener in settings.continuation or "*" in settings.continuation
+        continues = _continues(sent, settings)
         for theme, (hits, left) in list(reach.items()):
             if theme in own:
                 continue
             if not continues or not left:
                 del reach[theme]
-            elif negated:  # a refusal that continues a theme's passage counts against that theme
+            elif negated and not own:  # a refusal of nothing named, continuing a passage, counts against its theme
                 own[theme] = hits
                 sent.codes[theme] = hits  # the passage before it ends here (see _candidate)
                 groups[(theme, "negative")].append((k, hits))
@@ -577,8 +583,8 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
                 reach[theme] = (hits, left - 1)
         for theme, kept in own.items():
             reach[theme] = (kept, settings.max_continuation)
-    if heading is not None:
-        _suggest(page, sentences, heading, unit_cues | section_cues, matcher, groups)
+    if heading is not None and all(c in unit_cues or c in section_cues for c in matcher.suggester.requires):
+        _suggest(page, sentences, heading(), matcher, groups)
     context = page.text[block.start:block.end]
     if block.header:
         context = f"{block.header}\n{context}"
@@ -586,32 +592,39 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
             for (theme, polarity), members in sorted(groups.items(), key=lambda kv: (kv[1][0][0], kv[0]))]
 
 
-def _suggest(page, sentences, heading, cues, matcher, groups) -> None:
+def _suggest(page, sentences, heading: str, matcher, groups) -> None:
     """Add the suggester's hits to `groups`: sentences of a paragraph in a section about the topic
     that no pattern of a theme hit, when the model gives the theme at least its threshold."""
     suggester = matcher.suggester
-    if any(c not in cues and not any(c in s.cues for s in sentences) for c in suggester.requires):
-        return
+    base = suggester.base(heading)  # the headings weigh the same for every sentence of the paragraph
+    taken = {(theme, k) for (theme, _), members in groups.items() for k, _ in members}
+    touched = set()
     for k, sent in enumerate(sentences):
-        probabilities = suggester.probabilities(page.text[sent.start:sent.end], heading)
+        probabilities = suggester.probabilities(page.text[sent.start:sent.end], base=base)
         negative = bool(sent.qualifiers & matcher.negative_qualifiers)
         for theme, p in probabilities.items():
-            if p < suggester.threshold or theme not in matcher.suggested_codes:
-                continue
-            if any(k == member for polarity in ("positive", "negative") for member, _ in groups.get((theme, polarity), ())):
-                continue  # a pattern hit it already
-            hit = (matcher.suggested_codes[theme], matcher.suggested_pattern, f"p={p:.2f}")
+            code = matcher.suggested_codes.get(theme)
+            if p < suggester.threshold or code is None or (theme, k) in taken:
+                continue  # too unlikely, not a theme of the codebook, or a pattern hit it already
+            hit = (code, matcher.suggested_pattern, f"p={p:.2f}")
             sent.codes[theme].append(hit)  # so a passage before it ends here
-            members = groups[(theme, "negative" if negative else "positive")]
-            members.append((k, [hit]))
-            members.sort(key=lambda m: m[0])
+            key = (theme, "negative" if negative else "positive")
+            groups[key].append((k, [hit]))
+            touched.add(key)
+    for key in touched:
+        groups[key].sort(key=lambda m: m[0])
+
+
+def _continues(sentence: _Sentence, settings) -> bool:
+    """Whether a sentence may continue the passage before it (settings.continuation)."""
+    return sentence.opener in settings.continuation or "*" in settings.continuation
 
 
 def _candidate(sha, page, block, sentences, theme, polarity, members, context, book: Codebook) -> Candidate:
     first_k, last_k = members[0][0], members[-1][0]
     passage_end = sentences[last_k].end
     for nxt in sentences[last_k + 1:last_k + 1 + book.settings.max_continuation]:
-        if (nxt.opener not in book.settings.continuation and "*" not in book.settings.continuation) or theme in nxt.codes:
+        if not _continues(nxt, book.settings) or theme in nxt.codes:
             break
         passage_end = nxt.end
     hits = [hit for _, kept in members for hit in kept]

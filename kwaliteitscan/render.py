@@ -229,7 +229,10 @@ def _table(rows, column_width, styles, colors, Table, TableStyle, Paragraph):  #
         import pyphen
 
         dic = pyphen.Pyphen(lang="nl_NL")
-        rows = [row if i == 0 else [" ".join(dic.inserted(w, hyphen="\u00ad") for w in text.split(" ")) for text in row]
+        def soft(word: str) -> str:  # not beside a real hyphen: "non-" + soft hyphen would print "non--"
+            return dic.inserted(word, hyphen="\u00ad").replace("-\u00ad", "-").replace("\u00ad-", "-")
+
+        rows = [row if i == 0 else [" ".join(soft(w) for w in text.split(" ")) for text in row]
                 for i, row in enumerate(rows)]
     grid = [[Paragraph(_escape(text), head if i == 0 else cell) for text in row] for i, row in enumerate(rows)]
     if sum(widest) > column_width:

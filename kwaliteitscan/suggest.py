@@ -5,10 +5,11 @@ werkdagen volgt een gesprek." under a heading about the topic; docs/accuracy.md)
 suggester is a small linear model per theme (logistic regression on tf-idf words and word
 pairs of the sentence, and the words of the section headings above it), trained on gold
 codings in the format of GOLD_FORMAT.md (`kwaliteitscan suggester train`). When coding with
-`--suggest FILE`, a sentence in a section about the topic (the suggester's `requires` cues)
-whose paragraph has no candidate of a theme becomes a weak candidate of that theme when the
-model gives it at least the suggester's threshold. Its code is `suggested`; polarity comes
-from the codebook's qualifiers as for any other hit.
+`--suggest FILE`, a sentence in a paragraph about the topic (the suggester's `requires` cues,
+in the paragraph or its section headings) that no pattern of a theme hit becomes a hit of
+that theme when the model gives it at least the suggester's threshold. Its code is
+`suggested` (weak, weight 0): it joins its theme's candidate in the paragraph, or makes a weak
+candidate of its own. Polarity comes from the codebook's qualifiers as for any other hit.
 
 The model is stored as plain JSON (terms, idf weights, coefficients), so using it needs
 neither scikit-learn nor pickle; only training does (the optional `train` extra).
@@ -27,7 +28,7 @@ from pathlib import Path
 from .errors import InputError
 
 FORMAT = "kwaliteitscan-suggester"
-CODE_ID = "suggested"
+CODE_ID = "suggested"  # reserved: codebook.RESERVED_CODE
 CODE_LABEL = "voorgesteld door het model (geen trefwoord)"
 _TOKEN = re.compile(r"\b\w\w+\b")
 
@@ -50,6 +51,12 @@ def weigh(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
     return {t: v / norm for t, v in vec.items()} if norm else {}
 
 
+def _add(scores: list[float], terms: Counter, table: dict, scale: float) -> None:
+    for term, w in weigh(terms, {t: table[t][0] for t in terms if t in table}).items():
+        for i, c in enumerate(table[term][1]):
+            scores[i] += scale * w * c
+
+
 @dataclass
 class Suggester:
     themes: tuple[str, ...]
@@ -62,15 +69,17 @@ class Suggester:
     sha256: str = ""
     meta: dict = field(default_factory=dict)
 
-    def probabilities(self, sentence: str, heading: str = "") -> dict[str, float]:
-        """P(theme) for one sentence under `heading` (the section headings above it, joined)."""
+    def base(self, heading: str = "") -> list[float]:
+        """The scores per theme before the sentence: intercepts plus the headings' share."""
         scores = list(self.intercepts)
-        for terms, table, scale in ((text_terms(sentence), self.text, 1.0),
-                                    (head_terms(heading), self.head, self.head_weight)):
-            weights = weigh(terms, {t: table[t][0] for t in terms if t in table})
-            for term, w in weights.items():
-                for i, c in enumerate(table[term][1]):
-                    scores[i] += scale * w * c
+        _add(scores, head_terms(heading), self.head, self.head_weight)
+        return scores
+
+    def probabilities(self, sentence: str, heading: str = "", base: list[float] | None = None) -> dict[str, float]:
+        """P(theme) for one sentence under `heading` (the section headings above it, joined);
+        `base` is `self.base(heading)` computed once for the sentences of one paragraph."""
+        scores = list(base if base is not None else self.base(heading))
+        _add(scores, text_terms(sentence), self.text, 1.0)
         return {theme: 1.0 / (1.0 + math.exp(-s)) for theme, s in zip(self.themes, scores)}
 
     @classmethod
@@ -95,8 +104,16 @@ class Suggester:
             threshold = float(data["threshold"])
             if not 0.0 < threshold < 1.0:
                 raise ValueError("threshold must be between 0 and 1")
-            return cls(themes, threshold, tuple(data.get("requires", [])), float(data.get("head_weight", 0.5)),
-                       table("text_terms"), table("head_terms"), intercepts, meta=data.get("trained_on", {}))
+            requires = data.get("requires", [])
+            if not isinstance(requires, list) or not all(isinstance(c, str) for c in requires):
+                raise ValueError("requires must be a list of cue names")
+            if not all(isinstance(t, str) for t in themes):
+                raise ValueError("themes must be a list of theme ids")
+            # identity of a model built in memory; `load` uses the file's bytes instead
+            sha = hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+            return cls(themes, threshold, tuple(requires), float(data.get("head_weight", 0.5)),
+                       table("text_terms"), table("head_terms"), intercepts, sha256=sha,
+                       meta=data.get("trained_on", {}))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: not a usable suggester ({exc}); train one with "
                              "`kwaliteitscan suggester train`") from exc
@@ -118,10 +135,25 @@ class Suggester:
         return model
 
 
+def attach(book, model: Suggester, where: str = "suggester"):
+    """The codebook `book` with `model` as its suggester, after checking that they fit."""
+    import dataclasses
+
+    unknown = sorted(set(model.themes) - set(book.theme_ids))
+    if unknown:
+        raise InputError(f"{where}: trained for themes the codebook {book.name} does not have "
+                         f"({', '.join(unknown)}); train it with this codebook")
+    missing = [c for c in model.requires if c not in book.cues]
+    if missing:
+        raise InputError(f"{where}: requires cue(s) {', '.join(missing)} that the codebook {book.name} does not "
+                         "define; train it with this codebook or pass --requires")
+    return dataclasses.replace(book, suggester=model)
+
+
 # --------------------------------------------------------------------------- training
 
 
-def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *, threshold: float = 0.8,
+def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *, threshold: float = 0.6,
           requires: tuple[str, ...] = (), head_weight: float = 0.5, min_df: int = 2, c: float = 4.0,
           trained_on: dict | None = None) -> dict:
     """Fit one logistic regression per theme on (sentence, heading, gold themes) examples;
@@ -143,6 +175,9 @@ def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *,
     texts = [text_terms(s) for s, _, _ in examples]
     heads = [head_terms(h) for _, h, _ in examples]
     idf_text, idf_head = vocabulary(texts), vocabulary(heads)
+    if not idf_text:
+        raise InputError(f"too little text to train on: no word occurs in {min_df} or more of the "
+                         f"{len(examples)} sentences; give a larger hand-coded corpus")
     columns = {t: i for i, t in enumerate(idf_text)}
     offset = len(columns)
     columns.update({("h", t): offset + i for i, t in enumerate(idf_head)})
@@ -178,13 +213,16 @@ def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *,
 class _Recorder:
     """Stands in for a suggester while coding, to collect every sentence with its headings."""
 
-    threshold, requires, sha256 = 1.0, (), ""
+    threshold, requires, themes, sha256 = 1.0, (), (), ""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str]] = []
 
-    def probabilities(self, sentence: str, heading: str = "") -> dict[str, float]:
-        self.seen.append((sentence, heading))
+    def base(self, heading: str = "") -> str:
+        return heading
+
+    def probabilities(self, sentence: str, heading: str = "", base: str | None = None) -> dict[str, float]:
+        self.seen.append((sentence, heading if base is None else base))
         return {}
 
 
@@ -202,7 +240,7 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
 
     import yaml
 
-    from .coding import code_one, pipeline_id
+    from .coding import _worker, code_one, pipeline_id
     from .extract import Cache, extract_many
 
     corpus = Path(corpus)
@@ -230,6 +268,7 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
             s = _norm(sentence)
             labels = {theme for g, theme in passages if g and (g in s or (s in g and len(s) >= 0.5 * len(g)))}
             examples.append((sentence, heading, labels))
+    _worker.clear()  # the last recorder, with every sentence, need not outlive the training
     summary = {"corpus": corpus.name, "documents": len(pdfs), "sentences": len(examples),
                "coded": sum(1 for e in examples if e[2])}
     return examples, summary

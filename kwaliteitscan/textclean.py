@@ -64,7 +64,8 @@ def keeps_hyphen(left: str, right: str, vocabulary: "Vocabulary | None" = None) 
     if right[0].isupper() or right[0].isdigit() or left[-1].isdigit() or left.isupper():
         return True
     if vocabulary is not None and left.lower() in AMBIGUOUS_PREFIXES:
-        return vocabulary.is_word(right.lower())
+        # short words ("ten", "ging") occur everywhere and say nothing: "wet-" + "ten", "po-" + "ging"
+        return len(right) >= 5 and vocabulary.is_word(right.lower())
     return left.lower() in HYPHEN_PREFIXES
 
 
@@ -84,7 +85,8 @@ def join_hyphenated(before: str, after: str, vocabulary: "Vocabulary | None" = N
         return before + after
     if right.lower() in SUSPENSION_WORDS or not right:
         return f"{before}- {after}"
-    if left_match and right_match and before[left_match.start() - 1:left_match.start()] == "-" \
+    verdict = vocabulary.verdict(left.lower(), right.lower()) if vocabulary is not None and left else None
+    if verdict is None and left_match and right_match and before[left_match.start() - 1:left_match.start()] == "-" \
             and after[right_match.end():right_match.end() + 1] == "-":
         return f"{before}-{after}"  # inside a chain of hyphenated words: "ver-van-ons-" + "bed-show"
     if keeps_hyphen(left, right, vocabulary):

@@ -352,6 +352,12 @@ def test_a_refusal_that_continues_a_passage_counts_against_its_theme(nlp):
     assert [(c.polarity, c.passage) for c in found] == [
         ("positive", "Het Stagepact vraagt om stagematching."),
         ("negative", "Daar kiezen wij bewust niet voor. Wij evalueren in 2026. Dat is alles.")]
+    # a refusal of something else (it has its own theme) does not count against the theme before it
+    data2 = {**data, "themes": {**data["themes"], "u": {"label": "U", "definition": "U", "codes": {
+        "c": {"label": "c", "patterns": ["klachtencommissie"]}}}}}
+    text2 = "Het Stagepact vraagt om stagematching. Een aparte klachtencommissie kiezen wij niet."
+    found2 = candidates(text2, build_codebook(data2, "t.yaml"), nlp)
+    assert sorted((c.theme, c.polarity) for c in found2) == [("t", "positive"), ("u", "negative")]
     # beyond the continuation reach the refusal is not tied to the theme
     text = "Het Stagepact vraagt om stagematching. Wij evalueren. Wij lezen. Daar kiezen wij niet voor."
     assert [c.polarity for c in candidates(text, book, nlp)] == ["positive"]

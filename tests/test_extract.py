@@ -166,3 +166,16 @@ def test_demo_corpus_has_no_running_headers(corpus_docs):
     for doc in corpus_docs.values():
         assert not re.search(r"Pagina \d+", doc.text())
         assert "Kwaliteitsagenda 2024-2027 |" not in doc.text()
+
+
+def test_a_table_too_wide_for_its_column_breaks_words_with_a_hyphen_not_a_cut(make_pdf):
+    from kwaliteitscan.extract import extract_file
+
+    header = "| Thema | Indicator | Nulmeting 2023 | Stand 2024 | Stand 2025 | Streefwaarde 2027 |"
+    row = ("| Stagediscriminatie | Leerbedrijven die de non-discriminatiepassage hebben ondertekend | "
+           "onderwijsprofessionals | arbeidsmarktregio | kwaliteitsafspraken | beroepspraktijkvorming |")
+    pdf = make_pdf("# 1 Ambities\n\n" + "\n".join([header, "|---|---|---|---|---|---|", row]), layout="two-column")
+    text = "\n".join(page.text for page in extract_file(pdf).pages)
+    for word in ("non-discriminatiepassage", "onderwijsprofessionals", "beroepspraktijkvorming"):
+        assert word in text, text
+    assert "--" not in text

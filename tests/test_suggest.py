@@ -199,3 +199,50 @@ def test_a_suggestion_is_no_evidence_for_or_against_a_checklist_rule():
     assert rule_holds(rule, {"monitoring": [ev("reports_only", "suggested")]}, {})
     assert not rule_holds(rule, {"monitoring": [ev("suggested", weak=True)]}, {})  # no coded evidence at all
     assert not rule_holds(rule, {"monitoring": [ev("reports_only"), ev("survey")]}, {})
+
+
+def test_a_suggester_must_fit_its_codebook_and_its_code_id_is_reserved(tmp_path):
+    from kwaliteitscan.errors import CodebookError
+    from kwaliteitscan.suggest import attach
+
+    book = book_with()
+    assert attach(book, Suggester.from_data(model_data())).suggester is not None
+    with pytest.raises(InputError, match="requires cue"):
+        attach(book, Suggester.from_data(model_data(requires=["geen_cue"])))
+    with pytest.raises(InputError, match="requires must be a list"):
+        Suggester.from_data(model_data(requires="discriminatie"))
+    with pytest.raises(InputError, match="themes the codebook t does not have"):
+        attach(book, Suggester.from_data(model_data(themes=["x", "goals"])))
+    data = {"name": "t", "version": "1", "themes": {"t": {"label": "T", "definition": "T", "codes": {
+        "suggested": {"label": "s", "patterns": ["x"]}}}}}
+    with pytest.raises(CodebookError, match="reserved"):
+        build_codebook(data, "t.yaml")
+
+
+def test_models_built_in_memory_have_their_own_identity():
+    a, b = Suggester.from_data(model_data()), Suggester.from_data(model_data(threshold=0.9))
+    assert a.sha256 and a.sha256 != b.sha256
+    assert Suggester.from_data(model_data()).sha256 == a.sha256
+
+
+def test_training_on_too_little_text_is_a_clear_error():
+    pytest.importorskip("sklearn")
+    with pytest.raises(InputError, match="too little text"):
+        train([("Een.", "", {"goals"}), ("Twee.", "", set())], tuple(THEMES))
+
+
+def test_coding_again_with_another_suggester_recodes(tmp_path, make_pdf):
+    from kwaliteitscan.coding import code_corpus
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    make_pdf("# 1 Aanpak stagediscriminatie\n\n## 1.1 Opvolging\n\nBinnen vijf werkdagen volgt een gesprek.",
+             name="c/roc-a-2024.pdf")
+    db = tmp_path / "p.sqlite"
+    strict = book_with(Suggester.from_data(model_data(threshold=0.99)))
+    loose = book_with(Suggester.from_data(model_data(threshold=0.5)))
+    first = code_corpus(corpus, strict, db, jobs=1)
+    assert first.coded == 1 and "reporting_desk" not in first.candidates_per_theme
+    again = code_corpus(corpus, loose, db, jobs=1)
+    assert again.coded == 1 and again.candidates_per_theme["reporting_desk"] == 1
+    assert code_corpus(corpus, loose, db, jobs=1).coded == 0  # unchanged: skipped

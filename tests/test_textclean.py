@@ -116,3 +116,16 @@ def test_a_break_inside_a_chain_of_hyphenated_words_keeps_the_hyphen():
     vocab.add_lines(["Dat is geen ver-van-ons-", "bed-show."])
     assert join_hyphenated("geen ver-van-ons", "bed-show.", vocab) == "geen ver-van-ons-bed-show."
     assert join_hyphenated("de bpv-begelei", "ders komen", vocab) == "de bpv-begeleiders komen"
+
+
+def test_a_short_common_word_after_an_ambiguous_prefix_is_no_evidence():
+    vocab = Vocabulary()
+    vocab.add_lines(["ten slotte ging het goed, ten minste", "met de wet-", "ten en een po-", "ging."])
+    assert join_hyphenated("met de wet", "ten en", vocab) == "met de wetten en"
+    assert join_hyphenated("een po", "ging.", vocab) == "een poging."
+
+
+def test_a_chain_break_the_document_writes_joined_elsewhere_is_joined():
+    vocab = Vocabulary()
+    vocab.add_lines(["Alle instellingen doen mee.", "De mbo-instel-", "lingen-campagne start."])
+    assert join_hyphenated("De mbo-instel", "lingen-campagne start.", vocab) == "De mbo-instellingen-campagne start."
