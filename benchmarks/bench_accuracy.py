@@ -25,7 +25,6 @@ import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 from results_file import publish  # benchmarks/ is on sys.path when a script runs
@@ -40,7 +39,7 @@ from kwaliteitscan.coding import code_corpus  # noqa: E402
 from kwaliteitscan.extract import Cache  # noqa: E402
 from kwaliteitscan.status import checklist, statuses  # noqa: E402
 from kwaliteitscan.store import Project  # noqa: E402
-from kwaliteitscan.suggest import Suggester  # noqa: E402
+from kwaliteitscan.suggest import Suggester, attach  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.6, "matrix": 0.9, "negative": 0.9}
 
@@ -65,7 +64,7 @@ class _Ev:
 def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None) -> dict:
     book = load_codebook(codebook_path)
     if suggest is not None:
-        book = replace(book, suggester=Suggester.load(suggest))
+        book = attach(book, Suggester.load(suggest), str(suggest))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"
         code_corpus(corpus, book, db, cache=Cache())

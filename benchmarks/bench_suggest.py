@@ -35,9 +35,8 @@ from kwaliteitscan.codebook import load_codebook  # noqa: E402
 from kwaliteitscan.suggest import examples_from_corpus, train  # noqa: E402
 
 
-def fold_corpus(corpus: Path, names: list[str], golds: dict[str, Path], rows: list[dict]) -> Path:
-    """A temporary corpus folder holding only `names` (links to the PDFs and gold files)."""
-    tmp = Path(tempfile.mkdtemp(prefix="kwaliteitscan-fold-"))
+def fold_corpus(tmp: Path, corpus: Path, names: list[str], golds: dict[str, Path], rows: list[dict]) -> Path:
+    """A corpus folder in `tmp` holding only `names` (links to the PDFs and gold files)."""
     (tmp / "gold").mkdir()
     for name in names:
         os.symlink(corpus / name, tmp / name)
@@ -47,6 +46,12 @@ def fold_corpus(corpus: Path, names: list[str], golds: dict[str, Path], rows: li
         writer.writeheader()
         writer.writerows(r for r in rows if r["file"] in names)
     return tmp
+
+
+def _add(c: Counter, r: dict) -> None:
+    c.update(found=sum(r["found"].values()), total=sum(r["total"].values()), right=sum(r["right"].values()),
+             made=sum(r["made"].values()), neg=r["neg"][0], neg_total=r["neg"][1], cells=r["matrix"][0],
+             cells_total=r["matrix"][1], flags=r["flags"][0], flags_total=r["flags"][1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,27 +64,27 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus.resolve()
     book = load_codebook(None)
     golds = {yaml.safe_load(p.read_text(encoding="utf-8"))["document"]: p for p in (corpus / "gold").glob("*.yaml")}
-    rows = list(csv.DictReader(open(corpus / "manifest.csv", encoding="utf-8")))
+    with open(corpus / "manifest.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     names = sorted(golds)
     random.Random(7).shuffle(names)
     folds = [names[i::args.folds] for i in range(args.folds)]
     thresholds = [float(t) for t in args.thresholds.split(",")]
     totals: dict[object, Counter] = {key: Counter() for key in ["none", *thresholds]}
+    per_doc = {name: examples_from_corpus(corpus, book, documents={name})[0] for name in names}  # once each
     for fold in folds:
-        examples, summary = examples_from_corpus(corpus, book, documents=set(names) - set(fold))
+        examples = [e for name in names if name not in fold for e in per_doc[name]]
+        summary = {"corpus": corpus.name, "documents": len(names) - len(fold), "sentences": len(examples)}
         data = train(examples, book.theme_ids, threshold=0.5, requires=("discriminatie",), trained_on=summary)
-        folder = fold_corpus(corpus, fold, golds, rows)
-        for key in totals:
-            model = None
-            if key != "none":
-                data["threshold"] = key
-                model = folder / "suggester.json"
-                model.write_text(json.dumps(data), encoding="utf-8")
-            r = evaluate(folder, None, model)
-            c = totals[key]
-            c.update(found=sum(r["found"].values()), total=sum(r["total"].values()), right=sum(r["right"].values()),
-                     made=sum(r["made"].values()), neg=r["neg"][0], neg_total=r["neg"][1], cells=r["matrix"][0],
-                     cells_total=r["matrix"][1], flags=r["flags"][0], flags_total=r["flags"][1])
+        with tempfile.TemporaryDirectory(prefix="kwaliteitscan-fold-") as tmp:
+            folder = fold_corpus(Path(tmp), corpus, fold, golds, rows)
+            for key in totals:
+                model = None
+                if key != "none":
+                    data["threshold"] = key
+                    model = folder / "suggester.json"
+                    model.write_text(json.dumps(data), encoding="utf-8")
+                _add(totals[key], evaluate(folder, None, model))
     lines = [f"# Theme suggester, {args.folds}-fold cross-validation over the documents of {corpus.name}/", "",
              f"Codebook {book.name} {book.version} ({book.sha256[:12]}); {len(names)} documents; each fold's "
              "suggester was trained on the other folds only.", "",
@@ -87,12 +92,12 @@ def main(argv: list[str] | None = None) -> int:
              "|---|---|---|---|---|---|---|---|"]
     best = None
     for key, c in totals.items():
-        recall, precision = c["found"] / c["total"], c["right"] / c["made"]
-        f2 = 5 * precision * recall / (4 * precision + recall)
+        recall, precision = c["found"] / max(c["total"], 1), c["right"] / max(c["made"], 1)
+        f2 = 5 * precision * recall / (4 * precision + recall) if precision + recall else 0.0
         if key != "none" and (best is None or f2 > best[1]):
             best = (key, f2)
         lines.append(f"| {'none (patterns only)' if key == 'none' else key} | {recall:.3f} | {precision:.3f} | "
-                     f"{f2:.3f} | {c['made']} | {c['cells'] / c['cells_total']:.3f} | "
+                     f"{f2:.3f} | {c['made']} | {c['cells'] / max(c['cells_total'], 1):.3f} | "
                      f"{c['neg']}/{c['neg_total']} | {c['flags']}/{c['flags_total']} |")
     lines += ["", f"Highest F2: threshold {best[0]}.", ""]
     return publish("\n".join(lines), args.out)
