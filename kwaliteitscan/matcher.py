@@ -569,13 +569,13 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
                 own[theme] = kept
                 negative = any(code.polarity == "negative" for code, _, _ in kept) or negated
                 groups[(theme, "negative" if negative else "positive")].append((k, kept))
-        continues = _continues(sent, settings)
+        continues, names_any = _continues(sent, settings), bool(own)
         for theme, (hits, left) in list(reach.items()):
             if theme in own:
                 continue
             if not continues or not left:
                 del reach[theme]
-            elif negated and not own:  # a refusal of nothing named, continuing a passage, counts against its theme
+            elif negated and not names_any:  # a refusal of nothing named, continuing a passage, counts against it
                 own[theme] = hits
                 sent.codes[theme] = hits  # the passage before it ends here (see _candidate)
                 groups[(theme, "negative")].append((k, hits))

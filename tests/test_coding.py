@@ -358,6 +358,11 @@ def test_a_refusal_that_continues_a_passage_counts_against_its_theme(nlp):
     text2 = "Het Stagepact vraagt om stagematching. Een aparte klachtencommissie kiezen wij niet."
     found2 = candidates(text2, build_codebook(data2, "t.yaml"), nlp)
     assert sorted((c.theme, c.polarity) for c in found2) == [("t", "positive"), ("u", "negative")]
+    # a refusal of nothing named counts against every theme it continues
+    text3 = "Het Stagepact vraagt om stagematching en een klachtencommissie. Daar kiezen wij niet voor."
+    found3 = candidates(text3, build_codebook(data2, "t.yaml"), nlp)
+    assert sorted((c.theme, c.polarity) for c in found3) == [
+        ("t", "negative"), ("t", "positive"), ("u", "negative"), ("u", "positive")]
     # beyond the continuation reach the refusal is not tied to the theme
     text = "Het Stagepact vraagt om stagematching. Wij evalueren. Wij lezen. Daar kiezen wij niet voor."
     assert [c.polarity for c in candidates(text, book, nlp)] == ["positive"]
