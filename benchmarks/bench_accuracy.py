@@ -21,7 +21,6 @@ The corpus is coded into a temporary project, then compared with the gold:
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -29,11 +28,11 @@ from pathlib import Path
 
 from results_file import publish  # benchmarks/ is on sys.path when a script runs
 
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kwaliteitscan import gold  # noqa: E402
 from kwaliteitscan.codebook import load_codebook  # noqa: E402
 from kwaliteitscan.coding import code_corpus  # noqa: E402
 from kwaliteitscan.extract import Cache  # noqa: E402
@@ -44,16 +43,9 @@ from kwaliteitscan.suggest import Suggester, attach  # noqa: E402
 TARGETS = {"recall": 0.95, "precision": 0.6, "matrix": 0.9, "negative": 0.9}
 
 
-def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def finds(gold: str, cand: dict) -> bool:
-    g = norm(gold)
-    if g in norm(cand["passage"]):
-        return True
-    sentence = norm(cand["sentence"])
-    return sentence in g and len(sentence) >= 0.5 * len(g)
+def finds(text: str, cand: dict) -> bool:
+    """The candidate finds the gold passage `text` (rules in kwaliteitscan.gold)."""
+    return gold.contains(cand["passage"], text) or gold.is_part(cand["sentence"], text)
 
 
 class _Ev:
@@ -73,7 +65,7 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for c in candidates:
         by_doc[c["file"]].append(c)
-    golds = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((corpus / "gold").glob("*.yaml"))}
+    golds = gold.read(corpus)
     found, total, ctx_found = Counter(), Counter(), Counter()
     right, made = Counter(), Counter()
     neg_total = neg_ok = 0
@@ -83,9 +75,9 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     mismatches: list[str] = []
     misses: list[str] = []
     yield_all, yield_right = Counter(), Counter()
-    for doc_id, gold in golds.items():
-        cands = by_doc.get(gold["document"], [])
-        passages = gold.get("passages") or []
+    for doc_id, coding in golds.items():
+        cands = by_doc.get(coding["document"], [])
+        passages = coding.get("passages") or []
         for c in cands:
             ok = any(p["theme"] == c["theme"] and finds(p["text"], c) for p in passages)
             made[c["theme"]] += 1
@@ -99,26 +91,26 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
             total[theme] += 1
             hits = [c for c in cands if c["theme"] == theme and finds(p["text"], c)]
             found[theme] += bool(hits)
-            ctx_found[theme] += bool(hits) or any(c["theme"] == theme and norm(p["text"]) in norm(c["context"])
+            ctx_found[theme] += bool(hits) or any(c["theme"] == theme and gold.contains(c["context"], p["text"])
                                                   for c in cands)
             if not hits:
                 misses.append(f"{doc_id} [{theme}] {p['text'][:110]}")
             if p.get("polarity") == "negative":
                 neg_total += 1
                 neg_ok += any(c["polarity"] == "negative" for c in hits)
-        for trap in gold.get("traps") or []:
+        for trap in coding.get("traps") or []:
             if any(c["theme"] == trap["theme"] and finds(trap["text"], c) for c in cands):
                 traps_hit.append((doc_id, trap["theme"], trap["text"][:100]))
         evidence = [_Ev(c) for c in cands]
         suggested = statuses(book, evidence)
-        for theme, status in (gold.get("themes") or {}).items():
+        for theme, status in (coding.get("themes") or {}).items():
             cells += 1
             if suggested.get(theme) == status:
                 cells_ok += 1
             else:
                 mismatches.append(f"{doc_id} {theme}: gold {status}, suggested {suggested.get(theme)}")
         applies = checklist(book, evidence)
-        gold_flags = set(gold.get("flags") or [])
+        gold_flags = set(coding.get("flags") or [])
         for point, on in applies.items():
             flags_total += 1
             flags_ok += on == (point in gold_flags)

@@ -25,12 +25,12 @@ from pathlib import Path
 
 from results_file import publish  # benchmarks/ is on sys.path when a script runs
 
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_accuracy import evaluate  # noqa: E402
+from kwaliteitscan import gold  # noqa: E402
 from kwaliteitscan.codebook import load_codebook  # noqa: E402
 from kwaliteitscan.suggest import examples_from_corpus, train  # noqa: E402
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus = args.corpus.resolve()
     book = load_codebook(None)
-    golds = {yaml.safe_load(p.read_text(encoding="utf-8"))["document"]: p for p in (corpus / "gold").glob("*.yaml")}
+    golds = {data["document"]: corpus / "gold" / f"{doc_id}.yaml" for doc_id, data in gold.read(corpus).items()}
     with open(corpus / "manifest.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     names = sorted(golds)

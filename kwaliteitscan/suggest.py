@@ -226,10 +226,6 @@ class _Recorder:
         return {}
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
 def examples_from_corpus(corpus: Path | str, book, cache=None,
                          documents: set[str] | None = None) -> tuple[list[tuple[str, str, set[str]]], dict]:
     """(sentence, headings, gold themes) for every sentence of the corpus's gold-coded PDFs,
@@ -238,19 +234,18 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
     `documents` limits the PDFs (file names). Returns the examples and a summary."""
     import dataclasses
 
-    import yaml
-
+    from . import gold
     from .coding import _worker, code_one, pipeline_id
     from .extract import Cache, extract_many
 
     corpus = Path(corpus)
     golds = {}
-    for path in sorted((corpus / "gold").glob("*.yaml")):
+    for doc_id, data in gold.read(corpus).items():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            golds[data["document"]] = [(_norm(p["text"]), p["theme"]) for p in data.get("passages") or []]
-        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}: not a gold coding ({exc}); see GOLD_FORMAT.md") from exc
+            golds[data["document"]] = [(p["text"], p["theme"]) for p in data.get("passages") or []]
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"{corpus / 'gold' / doc_id}.yaml: a passage lacks text or theme ({exc}); "
+                             "see GOLD_FORMAT.md") from exc
     names = [n for n in golds if documents is None or n in documents]
     pdfs = [corpus / n for n in names if (corpus / n).exists()]
     if not pdfs:
@@ -265,8 +260,8 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
         code_one(outcome.document, dataclasses.replace(book, suggester=recorder), pipeline, cache.root)
         passages = golds[outcome.path.name]
         for sentence, heading in recorder.seen:
-            s = _norm(sentence)
-            labels = {theme for g, theme in passages if g and (g in s or (s in g and len(s) >= 0.5 * len(g)))}
+            labels = {theme for text, theme in passages
+                      if gold.contains(sentence, text) or gold.is_part(sentence, text)}
             examples.append((sentence, heading, labels))
     _worker.clear()  # the last recorder, with every sentence, need not outlive the training
     summary = {"corpus": corpus.name, "documents": len(pdfs), "sentences": len(examples),

@@ -203,3 +203,21 @@ def test_candidate_effect_on_an_empty_project(tmp_path):
     with Project(tmp_path / "empty.sqlite") as project:
         with pytest.raises(InputError, match="no coded documents"):
             candidate_effect(project, book(MINI), book(MINI))
+
+
+def test_candidate_effect_on_a_project_coded_with_a_suggester(tmp_path, make_pdf):
+    from dataclasses import replace
+
+    from kwaliteitscan.suggest import FORMAT, Suggester
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(BODY, name="corpus/roc-aap-2024.pdf")
+    model = Suggester.from_data({"format": FORMAT, "themes": ["acknowledgement"], "threshold": 0.5, "requires": [],
+                                 "text_terms": {"x": [1.0, 0.0]}, "head_terms": {}, "intercepts": [-5.0]})
+    summary = code_corpus(folder, replace(load_codebook(DATA / "mini.yaml"), suggester=model), jobs=1)
+    assert "+suggester" in summary.pipeline
+    shutil.rmtree(default_cache_dir() / "extract")  # only the segmentation cache is left to compare with
+    with Project(summary.db) as project:
+        effect = candidate_effect(project, load_codebook(DATA / "mini.yaml"), book(NEW))
+    assert effect["documents"] == 1 and effect["skipped"] == []
