@@ -258,6 +258,16 @@ def candidate_effect(project, old: Codebook, new: Codebook, cache_root: Path | s
     other: dict[str, list] = {"added": [], "removed": []}
     skipped: list[dict] = []
     compared = 0
+
+    def tally(change: str, c, patterns: dict, doc: dict) -> None:
+        """Count a candidate that came or went, under the changed patterns that explain it, else under other."""
+        themes[c.theme][change] += 1
+        hits = [patterns[(c.theme, p)] for p in c.patterns if (c.theme, p) in patterns]
+        for hit in hits:
+            per_pattern[(change,) + hit].append(_example(c, doc))
+        if not hits:
+            other[change].append(_example(c, doc))
+
     for doc in docs:
         pipeline = (project_pipeline or doc["pipeline"]).split("+suggester ")[0]  # segments do not depend on it
         seg, reason = _segmentation(doc, pipeline, new.language, cache_root, corpus)
@@ -278,21 +288,10 @@ def candidate_effect(project, old: Codebook, new: Codebook, cache_root: Path | s
                                                                              c.score, c.weak):
                     themes[c.theme]["changed"] += 1
                 continue
-            themes[c.theme]["added"] += 1
-            hits = [added_patterns[(c.theme, p)] for p in c.patterns if (c.theme, p) in added_patterns]
-            for hit in hits:
-                per_pattern[("added",) + hit].append(_example(c, doc))
-            if not hits:
-                other["added"].append(_example(c, doc))
+            tally("added", c, added_patterns, doc)
         for key, c in before.items():
-            if key in after:
-                continue
-            themes[c.theme]["removed"] += 1
-            hits = [removed_patterns[(c.theme, p)] for p in c.patterns if (c.theme, p) in removed_patterns]
-            for hit in hits:
-                per_pattern[("removed",) + hit].append(_example(c, doc))
-            if not hits:
-                other["removed"].append(_example(c, doc))
+            if key not in after:
+                tally("removed", c, removed_patterns, doc)
 
     fields = ("before", "after", "added", "removed", "changed")
     theme_rows = {t: {f: counts[f] for f in fields} for t, counts in themes.items()}

@@ -84,18 +84,23 @@ def _matcher(codebook: Codebook) -> Matcher:
     return _worker["matcher"]
 
 
-def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None) -> list[Candidate]:
-    """Segment (from cache when possible) and match one document."""
+def segmented(doc: Document, language: str, pipeline: str, cache_root: Path | None = None):
+    """The document's sentences and tokens: from the segmentation cache, else segmented and cached."""
     from .segment import load_cached, segment, store_cached
 
     seg = load_cached(doc.sha256, pipeline, cache_root, doc.engine)
     if seg is None:
         from .nlp import load_pipeline
 
-        nlp, _ = load_pipeline(codebook.language)
+        nlp, _ = load_pipeline(language)
         seg = segment(doc, nlp, pipeline)
         store_cached(seg, cache_root)
-    return code_document(seg, _matcher(codebook))
+    return seg
+
+
+def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None) -> list[Candidate]:
+    """Segment (from cache when possible) and match one document."""
+    return code_document(segmented(doc, codebook.language, pipeline, cache_root), _matcher(codebook))
 
 
 def _failure(doc: Document, exc: Exception) -> str:

@@ -25,10 +25,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .codebook import RESERVED_CODE
 from .errors import InputError
 
 FORMAT = "kwaliteitscan-suggester"
-CODE_ID = "suggested"  # reserved: codebook.RESERVED_CODE
+CODE_ID = RESERVED_CODE
 CODE_LABEL = "voorgesteld door het model (geen trefwoord)"
 _TOKEN = re.compile(r"\b\w\w+\b")
 
@@ -235,8 +236,9 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
     import dataclasses
 
     from . import gold
-    from .coding import _worker, code_one, pipeline_id
+    from .coding import pipeline_id, segmented
     from .extract import Cache, extract_many
+    from .matcher import Matcher, code_document
 
     corpus = Path(corpus)
     golds = {}
@@ -253,17 +255,18 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     examples: list[tuple[str, str, set[str]]] = []
+    recorder = _Recorder()
+    matcher = Matcher(dataclasses.replace(book, suggester=recorder))  # compiled once for all documents
     for outcome in extract_many(pdfs, cache=cache):
         if outcome.document is None:
             raise InputError(outcome.error or f"{outcome.path}: could not be extracted")
-        recorder = _Recorder()
-        code_one(outcome.document, dataclasses.replace(book, suggester=recorder), pipeline, cache.root)
+        recorder.seen.clear()
+        code_document(segmented(outcome.document, book.language, pipeline, cache.root), matcher)
         passages = golds[outcome.path.name]
         for sentence, heading in recorder.seen:
             labels = {theme for text, theme in passages
                       if gold.contains(sentence, text) or gold.is_part(sentence, text)}
             examples.append((sentence, heading, labels))
-    _worker.clear()  # the last recorder, with every sentence, need not outlive the training
     summary = {"corpus": corpus.name, "documents": len(pdfs), "sentences": len(examples),
                "coded": sum(1 for e in examples if e[2])}
     return examples, summary
