@@ -387,6 +387,9 @@ def suggester_train(
             raise InputError(f"--requires: no cue {', '.join(unknown)} in the codebook {book.name}; "
                              f"choose from {', '.join(sorted(book.cues))}")
         examples, summary = examples_from_corpus(corpus, book)
+        skipped = summary.pop("skipped")
+        for line in skipped:
+            typer.echo(f"skipped: {line}", err=True)
         summary.update(codebook=f"{book.name} {book.version} ({book.sha256[:12]})",
                        date=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
         data = train(examples, book.theme_ids, threshold=threshold, requires=cues, trained_on=summary)
@@ -394,6 +397,7 @@ def suggester_train(
         out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         typer.echo(f"{out}: suggester for {len(book.theme_ids)} themes, trained on {summary['documents']} "
                    f"documents ({summary['sentences']} sentences, {summary['coded']} coded); threshold {threshold}")
+        raise typer.Exit(_batch_exit_code(summary["documents"], summary["documents"] + len(skipped)))
 
 
 def _print_summary(summary) -> None:

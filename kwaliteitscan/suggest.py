@@ -250,16 +250,21 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
                              "see GOLD_FORMAT.md") from exc
     names = [n for n in golds if documents is None or n in documents]
     pdfs = [corpus / n for n in names if (corpus / n).exists()]
+    skipped = [f"{corpus / n}: has a gold coding but no PDF; put the PDF beside it or remove the coding"
+               for n in names if not (corpus / n).exists()]
     if not pdfs:
         raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     examples: list[tuple[str, str, set[str]]] = []
+    used = 0
     recorder = _Recorder()
     matcher = Matcher(dataclasses.replace(book, suggester=recorder))  # compiled once for all documents
     for outcome in extract_many(pdfs, cache=cache):
-        if outcome.document is None:
-            raise InputError(outcome.error or f"{outcome.path}: could not be extracted")
+        if outcome.document is None:  # one bad PDF does not stop the training; it is reported
+            skipped.append(outcome.error or f"{outcome.path}: could not be extracted")
+            continue
+        used += 1
         recorder.seen.clear()
         code_document(segmented(outcome.document, book.language, pipeline, cache.root), matcher)
         passages = golds[outcome.path.name]
@@ -267,6 +272,8 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
             labels = {theme for text, theme in passages
                       if gold.contains(sentence, text) or gold.is_part(sentence, text)}
             examples.append((sentence, heading, labels))
-    summary = {"corpus": corpus.name, "documents": len(pdfs), "sentences": len(examples),
-               "coded": sum(1 for e in examples if e[2])}
+    summary = {"corpus": corpus.name, "documents": used, "sentences": len(examples),
+               "coded": sum(1 for e in examples if e[2]), "skipped": skipped}
+    if not used:
+        raise InputError(f"{corpus}: none of the hand-coded PDFs could be read ({skipped[0]})")
     return examples, summary

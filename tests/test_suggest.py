@@ -246,3 +246,26 @@ def test_coding_again_with_another_suggester_recodes(tmp_path, make_pdf):
     again = code_corpus(corpus, loose, db, jobs=1)
     assert again.coded == 1 and again.candidates_per_theme["reporting_desk"] == 1
     assert code_corpus(corpus, loose, db, jobs=1).coded == 0  # unchanged: skipped
+
+
+def test_training_skips_a_bad_pdf_and_a_coding_without_pdf_and_says_so(tmp_path, make_pdf):
+    pytest.importorskip("sklearn")
+    corpus = tmp_path / "corpus"
+    (corpus / "gold").mkdir(parents=True)
+    sentence = "Binnen vijf werkdagen volgt een gesprek met de student."
+    for n in range(3):
+        make_pdf(f"# 1 Aanpak stagediscriminatie\n\n{sentence} De kantine is open tot {n} uur.",
+                 name=f"corpus/roc-{n}-2024.pdf")
+    (corpus / "roc-kapot-2024.pdf").write_bytes(b"%PDF-1.4\nnot really a pdf")
+    for name in ["roc-0-2024", "roc-1-2024", "roc-2-2024", "roc-kapot-2024", "roc-weg-2024"]:
+        gold = {"document": f"{name}.pdf", "passages": [{"theme": "reporting_desk", "text": sentence}]}
+        (corpus / "gold" / f"{name}.yaml").write_text(json.dumps(gold), encoding="utf-8")
+    model = tmp_path / "s.json"
+    result = runner.invoke(app, ["suggester", "train", str(corpus), "--out", str(model),
+                                 "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+    assert result.exit_code == 10, result.output  # partial: some files failed, the rest was used
+    skipped = [line for line in result.output.splitlines() if line.startswith("skipped:")]
+    assert len(skipped) == 2
+    assert any("roc-kapot-2024.pdf" in line for line in skipped)
+    assert any("roc-weg-2024.pdf" in line and "no PDF" in line for line in skipped)
+    assert "trained on 3 documents" in result.output and Suggester.load(model).meta["documents"] == 3
