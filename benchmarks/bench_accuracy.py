@@ -53,10 +53,15 @@ class _Ev:
         self.theme, self.codes, self.polarity, self.weak = c["theme"], tuple(c["codes"]), c["polarity"], c["weak"]
 
 
-def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None) -> dict:
+def load_book(codebook_path: Path | None, suggest: Path | None = None):
     book = load_codebook(codebook_path)
     if suggest is not None:
         book = attach(book, Suggester.load(suggest), str(suggest))
+    return book
+
+
+def candidates_by_file(corpus: Path, book) -> dict[str, list[dict]]:
+    """Code the corpus into a throw-away project; its candidates by PDF file name."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"
         code_corpus(corpus, book, db, cache=Cache())
@@ -65,6 +70,12 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for c in candidates:
         by_doc[c["file"]].append(c)
+    return by_doc
+
+
+def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None) -> dict:
+    book = load_book(codebook_path, suggest)
+    by_doc = candidates_by_file(corpus, book)
     golds = gold.read(corpus)
     found, total, ctx_found = Counter(), Counter(), Counter()
     right, made = Counter(), Counter()
