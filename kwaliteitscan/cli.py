@@ -435,6 +435,7 @@ class ExportFormat(str, Enum):
     xlsx = "xlsx"
     qdpx = "qdpx"
     qdc = "qdc"
+    gold = "gold"
 
 
 @app.command()
@@ -442,11 +443,13 @@ def export(
     corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
     db: DbOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (required for xlsx).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Output file (required for xlsx, qdpx, qdc); for gold the folder that gets gold/.")] = None,
     coder: Annotated[Optional[str], typer.Option("--coder", help="Only this coder's decisions.")] = None,
-    final: Annotated[bool, typer.Option("--final", help="qdpx: the final decisions.")] = False,
+    final: Annotated[bool, typer.Option("--final", help="qdpx, gold: the final decisions.")] = False,
 ) -> None:
-    """Export candidates with decisions (jsonl, csv, xlsx) or a REFI-QDA project (qdpx) / codebook (qdc)."""
+    """Export candidates with decisions (jsonl, csv, xlsx), a REFI-QDA project (qdpx) / codebook (qdc),
+    or the reviewed documents as gold codings (gold: OUT/gold/<doc>.yaml, GOLD_FORMAT.md)."""
     from .coding import default_db
     from .errors import UsageError
     from .exchange import export as write_export
@@ -454,11 +457,17 @@ def export(
     from .store import Project
 
     with handle_errors():
+        if fmt is ExportFormat.gold and out is None:
+            raise UsageError("--format gold needs --out FOLDER (gold/<doc>.yaml is written there; the corpus "
+                             "folder itself makes a corpus the benchmark and `suggester train` can read)")
         if fmt in (ExportFormat.xlsx, ExportFormat.qdpx, ExportFormat.qdc) and out is None:
             raise UsageError(f"--format {fmt.value} needs --out FILE.{fmt.value}")
         path = db or default_db(corpus)
         if not path.exists():
             raise UsageError(f"{path}: no project yet; run `kwaliteitscan code {corpus}` first")
+        if fmt is ExportFormat.gold:
+            _export_gold(path, out, coder, final)
+            return
         if fmt in (ExportFormat.qdpx, ExportFormat.qdc):
             from . import refiqda
 
@@ -481,6 +490,31 @@ def export(
             sys.stdout.write(text)
         else:
             _err_console().print(f"wrote {len(rows)} rows to {out}")
+
+
+def _export_gold(db: Path, out: Path, coder: Optional[str], final: bool) -> None:
+    from . import goldexport
+    from .errors import InputError
+    from .report.model import decisions_for
+    from .store import Project
+
+    with Project(db) as project:
+        book = _project_codebook(project)
+        decisions, basis = decisions_for(project, coder, final)
+        coded, skipped = goldexport.codings(book, project.candidates(), project.documents(), decisions)
+    header = (f"gold coding exported by kwaliteitscan from {db.name}: {basis}; codebook {book.name} {book.version} "
+              f"({book.sha256[:12]}).\nOnly sentences a candidate offered were decided: see docs/reports.md.")
+    try:
+        done = goldexport.write(coded, out, header)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write the gold files ({exc.strerror}); choose a folder you can write to") \
+            from exc
+    console = _err_console()
+    for line in skipped + done.skipped:
+        console.print(f"[yellow]skipped:[/yellow] {_escape(line)}")
+    console.print(f"wrote {len(done.written)} gold coding(s) to {out / 'gold'} ({basis})")
+    # documents still under review are expected; a file that could not be written is a failure
+    raise typer.Exit(3 if not done.written else _batch_exit_code(len(done.written), len(coded)))
 
 
 # --------------------------------------------------------------------------- review, import, agreement

@@ -65,3 +65,52 @@ def test_a_corpus_coded_with_a_quanteda_dictionary_can_be_reported(tmp_path, mak
     assert sum(summary.candidates_per_theme.values()) >= 1
     result = runner.invoke(app, ["report", str(folder), "-f", "json"])
     assert result.exit_code == 0, result.output
+
+
+def test_reviewed_documents_export_as_gold_codings_the_benchmark_and_training_can_read(tmp_path, make_pdf):
+    from kwaliteitscan import gold
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    body = ("# Stages\n\nWij erkennen dat stagediscriminatie een probleem is. Die erkenning delen wij.\n\n"
+            "Het meldpunt van de school kent ook racisme op stage niet.\n\n"
+            "Matching op leerwens doen wij in twee teams.")
+    make_pdf(body, name="corpus/roc-aap-2024.pdf")
+    make_pdf(body.replace("twee teams", "alle teams"), name="corpus/roc-noot-2026.pdf")
+    summary = code_corpus(folder, DATA / "mini.yaml", jobs=1)
+    with Project(summary.db) as project:
+        cands = project.candidates()
+        aap = {c["theme"]: c for c in cands if c["file"] == "roc-aap-2024.pdf"}
+        noot = [c for c in cands if c["file"] == "roc-noot-2026.pdf"]
+        assert set(aap) == {"acknowledgement", "reporting_desk", "objective_matching"}, aap
+        project.add_decision(aap["acknowledgement"], "anna", "confirmed")
+        project.add_decision(aap["reporting_desk"], "anna", "rejected", note="verzuim")
+        project.add_decision(aap["objective_matching"], "anna", "confirmed", polarity="negative")
+        project.add_decision(noot[0], "anna", "confirmed")  # the rest of this document is still open
+
+    result = runner.invoke(app, ["export", str(folder), "-f", "gold", "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "roc-noot-2026.pdf" in result.output and "pending or uncertain" in result.output
+    assert "wrote 1 gold coding(s)" in result.output
+    [(doc_id, coding)] = gold.read(folder).items()
+    assert doc_id == "roc-aap-2024" and coding["document"] == "roc-aap-2024.pdf"
+    assert coding["institution"] == "ROC Aap" and coding["year"] == 2024
+    passages = [(p["theme"], p["polarity"], p["text"]) for p in coding["passages"]]
+    assert passages == [  # the confirmed passage, one sentence each; the coder's polarity wins
+        ("acknowledgement", "positive", "Wij erkennen dat stagediscriminatie een probleem is."),
+        ("acknowledgement", "positive", "Die erkenning delen wij."),
+        ("objective_matching", "negative", "Matching op leerwens doen wij in twee teams."),
+    ]
+    assert coding["traps"] == [{"theme": "reporting_desk", "text": "Het meldpunt van de school kent ook racisme op stage niet."}]
+    assert coding["themes"]["acknowledgement"] == "present"
+    assert coding["themes"]["reporting_desk"] == "absent" and coding["themes"]["objective_matching"] == "absent"
+    assert set(coding["themes"]) == set(load_codebook(DATA / "mini.yaml").theme_ids)
+    assert coding["flags"] == ["objective_criteria"]
+    text = (folder / "gold" / "roc-aap-2024.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# gold coding exported by kwaliteitscan") and "laatste beslissing" in text
+
+    # a second export never overwrites what is there
+    again = runner.invoke(app, ["export", str(folder), "-f", "gold", "-o", str(folder)])
+    assert again.exit_code == 3 and "never overwritten" in again.output
+    assert (folder / "gold" / "roc-aap-2024.yaml").read_text(encoding="utf-8") == text
+    assert runner.invoke(app, ["export", str(folder), "-f", "gold"]).exit_code == 2  # needs --out

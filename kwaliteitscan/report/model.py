@@ -157,7 +157,8 @@ def _agreed(project) -> dict[str, dict]:
     return out
 
 
-def _evidence(cand: dict, row: dict | None) -> Evidence:
+def evidence_for(cand: dict, row: dict | None) -> Evidence:
+    """A candidate as report evidence under the decision `row` (None: not decided yet)."""
     decision = row["decision"] if row else "pending"
     theme = (row.get("theme") if row and decision == "confirmed" else None) or cand["theme"]
     polarity = (row.get("polarity") if row and decision in ("confirmed", "uncertain") else None) or cand["polarity"]
@@ -192,7 +193,7 @@ def build_report(codebook: Codebook, pipeline: str, candidates: list[dict], docu
         groups.setdefault((doc["institution"], doc["year"]), []).append(doc["file"])
     by_unit: dict[tuple, list[Evidence]] = {key: [] for key in groups}
     for cand in candidates:
-        by_unit.setdefault((cand["institution"], cand["year"]), []).append(_evidence(cand, decisions.get(cand["id"])))
+        by_unit.setdefault((cand["institution"], cand["year"]), []).append(evidence_for(cand, decisions.get(cand["id"])))
     institutions = []
     for key in sorted(by_unit, key=lambda k: (k[0], k[1] or 0)):
         evidence = by_unit[key]
