@@ -130,7 +130,8 @@ def _pdfium_page(page, number: int, raw) -> RawPage:
     tables = ruled_regions(result.rulings)
     textpage = page.get_textpage()
     try:
-        result.lines = _PdfiumLines(textpage, raw, width, height, tables).read()
+        verticals = [r for r in result.rulings if not r.horizontal]
+        result.lines = _PdfiumLines(textpage, raw, width, height, tables, verticals).read()
     finally:
         textpage.close()
     return result
@@ -154,6 +155,14 @@ def ruled_regions(rulings: list[Ruling]) -> list[tuple[float, float, float, floa
 _LINE_END = re.compile("\ufffe|[\r\n]+")
 
 
+def _char(code: int) -> str:
+    """pdfium's Unicode for one character, as its page text gives it: code 2 marks a line-end
+    hyphen (U+FFFE in the text); U+FFFD where there is none (or only half a pair)."""
+    if code == 2:
+        return "\ufffe"
+    return "\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
+
+
 class _PdfiumLines:
     """Split pdfium's page text into physical lines and box them with a few character look-ups.
 
@@ -163,10 +172,16 @@ class _PdfiumLines:
     between columns is split where the gap between two characters is wide.
     """
 
-    def __init__(self, textpage, raw, width: float, height: float, tables) -> None:
+    def __init__(self, textpage, raw, width: float, height: float, tables, verticals=()) -> None:
         self.handle, self.raw = textpage.raw, raw
         self.text = textpage.get_text_range()
-        self.width, self.height, self.tables = width, height, tables
+        count = raw.FPDFText_CountChars(self.handle)
+        if len(self.text) != count:
+            # The text drops a glyph without Unicode (code 0) and splits a character beyond
+            # U+FFFF in two, so its offsets no longer name pdfium's characters and every box
+            # after that point would belong to another character. Rebuild it one per index.
+            self.text = "".join(_char(raw.FPDFText_GetUnicode(self.handle, i)) for i in range(count))
+        self.width, self.height, self.tables, self.verticals = width, height, tables, verticals
         self._box = [ctypes.c_double() for _ in range(4)]
         self._refs = [ctypes.byref(v) for v in self._box]
 
@@ -203,7 +218,7 @@ class _PdfiumLines:
         x0, _, top, _ = self.box(first)
         _, x1, _, bottom = self.box(last)
         mode = self._split_mode(x0, x1, top, bottom)
-        pieces = self._split(first, last, size, mode) if mode else [(first, last)]
+        pieces = self._split(first, last, size, mode, top, bottom) if mode else [(first, last)]
         if len(pieces) == 1:
             body = text[first:last + 1] + ("\ufffe" if broken else "")
             return [Line(body, x0, max(x0, x1), top, bottom, size, broken)]
@@ -228,19 +243,21 @@ class _PdfiumLines:
         hit = self.raw.FPDFText_GetCharIndexAtPos(self.handle, self.width / 2, middle_y, 3.0, 1.0)
         return "middle" if hit < 0 or self.text[hit:hit + 1].isspace() else None
 
-    def _split(self, first: int, last: int, size: float, mode: str) -> list[tuple[int, int]]:
+    def _split(self, first: int, last: int, size: float, mode: str, top: float, bottom: float) -> list[tuple[int, int]]:
         text = self.text
         spaces = [i for i in range(first + 1, last) if text[i] == " "]
         if mode == "middle" and spaces:
             span = last - first
             spaces = [i for i in spaces if 0.25 * span <= i - first <= 0.75 * span]
+        # in a table, a drawn cell border between two words splits them however narrow the gap
+        borders = [v.x0 for v in self.verticals if v.top <= bottom and v.bottom >= top] if mode == "all" else []
         cuts = []
         for i in spaces:
             before, after = i - 1, i + 1
             if text[before] == " " or text[after] == " ":
                 continue
-            gap = self.box(after)[0] - self.box(before)[1]
-            if gap > max(1.2 * size, 8.0):
+            end, start = self.box(before)[1], self.box(after)[0]
+            if start - end > max(1.2 * size, 8.0) or any(end - 1 <= x <= start + 1 for x in borders):
                 cuts.append(i)
         pieces, a = [], first
         for i in cuts:

@@ -252,10 +252,24 @@ def _table(rows, column_width, styles, colors, Table, TableStyle, Paragraph):  #
     return table
 
 
+def undrawable(text: str) -> list[str]:
+    """Characters of `text` the renderer's fonts have no glyph for (they would print as a box)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    fonts = [pdfmetrics.getFont(name).face.charToGlyph for name in _fonts()]
+    return sorted({ch for ch in text if not ch.isspace() and any(ord(ch) not in cmap for cmap in fonts)})
+
+
 def render_file(src: Path, out: Path) -> Path:
-    """Render one source file to a PDF."""
+    """Render one source file to a PDF; a character the font cannot draw is refused, so a
+    demo agenda never holds a box where its gold coding has a character."""
     text = src.read_text(encoding="utf-8")
-    return render_pdf(parse_source(text, str(src)), out)
+    source = parse_source(text, str(src))
+    missing = undrawable(text)
+    if missing:
+        names = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing)
+        raise InputError(f"{src}: the font has no glyph for {names}; write it another way (e.g. 'naar' for '→')")
+    return render_pdf(source, out)
 
 
 def render_text(markdown: str, out: Path, *, layout: str = "one-column", institution: str = "ROC Test",

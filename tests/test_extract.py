@@ -179,3 +179,32 @@ def test_a_table_too_wide_for_its_column_breaks_words_with_a_hyphen_not_a_cut(ma
     for word in ("non-discriminatiepassage", "onderwijsprofessionals", "beroepspraktijkvorming"):
         assert word in text, text
     assert "--" not in text
+
+
+def test_a_glyph_without_unicode_does_not_shift_the_rest_of_the_page(make_pdf):
+    # The renderer's font has no arrow: the PDF holds a glyph without Unicode. pdfium's page
+    # text leaves it out, so every character after it used to get its neighbour's box and the
+    # table below fell apart (cells of different rows mixed, words cut at cell borders).
+    table = ("| Nr. | Ambitie 2027 | Indicator | Eigenaar |\n|---|---|---|---|\n"
+             "| A1 | Stagematching voor eerstejaars | teams met matching: 2 (2024) → 8 (2027) | bpv-coördinator |\n"
+             "| A2 | Norm ‘geen discriminatie’ gedeeld met alle leerbedrijven | 100% geïnformeerd | manager |\n"
+             "| A3 | Zicht op omvang en effect van de aanpak | JOB-monitor en eigen bpv-evaluatie | kwaliteitszorg |\n")
+    doc = extract_file(make_pdf("Inleidende tekst.\n\n" + table))
+    lines = doc.pages[0].text.splitlines()
+    assert "A1 | Stagematching voor eerstejaars | teams met matching: 2 (2024) \ufffd 8 (2027) | bpv-coördinator" \
+        in lines, lines
+    assert "A2 | Norm ‘geen discriminatie’ gedeeld met alle leerbedrijven | 100% geïnformeerd | manager" in lines
+    assert "A3 | Zicht op omvang en effect van de aanpak | JOB-monitor en eigen bpv-evaluatie | kwaliteitszorg" \
+        in lines
+
+
+def test_the_demo_renderer_refuses_a_character_its_font_cannot_draw(tmp_path):
+    from kwaliteitscan.errors import InputError
+    from kwaliteitscan.render import render_file
+
+    src = tmp_path / "doc.md"
+    src.write_text("---\ninstitution: ROC Test\ntitle: Kwaliteitsagenda\nyear: 2024\nlayout: one-column\n---\n"
+                   "Van 2 → 8 teams.\n", encoding="utf-8")
+    with pytest.raises(InputError, match="U\\+2192"):
+        render_file(src, tmp_path / "doc.pdf")
+    assert not (tmp_path / "doc.pdf").exists()
