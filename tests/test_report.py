@@ -77,7 +77,7 @@ def test_json_contract(demo_report):
     assert set(data) == {"codebook", "pipeline", "institutions"}
     assert set(data["codebook"]) == {"name", "version", "sha256"} and len(data["codebook"]["sha256"]) == 64
     assert isinstance(data["pipeline"], str)
-    assert len(data["institutions"]) == 35
+    assert len(data["institutions"]) == 41
     for inst in data["institutions"]:
         assert set(inst) == {"institution", "year", "documents", "themes", "checklist"}
         assert isinstance(inst["institution"], str) and (inst["year"] is None or isinstance(inst["year"], int))
