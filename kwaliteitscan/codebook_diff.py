@@ -269,7 +269,7 @@ def candidate_effect(project, old: Codebook, new: Codebook, cache_root: Path | s
             other[change].append(_example(c, doc))
 
     for doc in docs:
-        pipeline = (project_pipeline or doc["pipeline"]).split("+suggester ")[0]  # segments do not depend on it
+        pipeline = project_pipeline or doc["pipeline"]
         seg, reason = _segmentation(doc, pipeline, new.language, cache_root, corpus)
         if seg is None:
             skipped.append({"file": doc["file"], "reason": reason})

@@ -84,6 +84,11 @@ def _matcher(codebook: Codebook) -> Matcher:
     return _worker["matcher"]
 
 
+def run_label(pipeline: str, suggester: str | None) -> str:
+    """How a run is shown: the spaCy pipeline, and the suggester (its sha) when one took part."""
+    return pipeline + (f"+suggester {suggester}" if suggester else "")
+
+
 def segmented(doc: Document, language: str, pipeline: str, cache_root: Path | None = None):
     """The document's sentences and tokens: from the segmentation cache, else segmented and cached."""
     from .segment import load_cached, segment, store_cached
@@ -139,13 +144,15 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     # what the project records: the pipeline, and the suggester when one adds candidates
-    recorded = pipeline + (f"+suggester {book.suggester.sha256[:12]}" if book.suggester is not None else "")
+    suggester = book.suggester.sha256[:12] if book.suggester is not None else None
     db_path = Path(db) if db else default_db(corpus)
     notify = on_event or (lambda kind, text: None)
-    summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})", recorded)
+    summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})",
+                            run_label(pipeline, suggester))
     with Project(db_path) as project:
         project.save_codebook(book)
-        project.set_meta("pipeline", recorded)
+        project.set_meta("pipeline", pipeline)
+        project.set_meta("suggester", suggester or "")
         mark = time.perf_counter()
         outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
                                 on_done=lambda o: notify("extracted", o.path.name))
@@ -160,7 +167,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             summary.documents += 1
             summary.pages += len(doc.pages)
             summary.warnings.extend((doc.document, w) for w in doc.warnings)
-            if project.document_state(doc.sha256) == (book.sha256, recorded):
+            if project.document_state(doc.sha256) == (book.sha256, pipeline, suggester):
                 project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
                 notify("unchanged", doc.document)
             else:
@@ -175,7 +182,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             store_start = time.perf_counter()
             project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
                                      year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
-                                     pipeline=recorded, codebook_sha=book.sha256, candidates=candidates)
+                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=candidates,
+                                     suggester=suggester)
             summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)

@@ -65,7 +65,22 @@ def _v2(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """The suggester a document was coded with gets its own column (and meta key); before,
+    it rode along in the pipeline as '<pipeline>+suggester <sha>'."""
+    marker = "+suggester "
+    db.execute("ALTER TABLE documents ADD COLUMN suggester TEXT")
+    db.execute("""UPDATE documents SET suggester = substr(pipeline, instr(pipeline, ?) + ?),
+                  pipeline = substr(pipeline, 1, instr(pipeline, ?) - 1) WHERE instr(pipeline, ?) > 0""",
+               (marker, len(marker), marker, marker))
+    row = db.execute("SELECT value FROM meta WHERE key = 'pipeline'").fetchone()
+    if row and marker in row[0]:
+        pipeline, suggester = row[0].split(marker, 1)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'pipeline'", (pipeline,))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('suggester', ?)", (suggester,))
+
+
+MIGRATIONS = [_v1, _v2, _v3]
 DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -124,23 +139,27 @@ class Project:
                                  JOIN documents d ON d.codebook = c.sha256 WHERE d.active = 1 LIMIT 1""").fetchone()
         return dict(row) if row else None
 
-    def document_state(self, sha: str) -> tuple[str | None, str | None] | None:
-        row = self.db.execute("SELECT codebook, pipeline FROM documents WHERE sha256 = ?", (sha,)).fetchone()
-        return (row[0], row[1]) if row else None
+    def document_state(self, sha: str) -> tuple[str | None, str | None, str | None] | None:
+        """(codebook, pipeline, suggester) the document was last coded with; None if never."""
+        row = self.db.execute("SELECT codebook, pipeline, suggester FROM documents WHERE sha256 = ?",
+                              (sha,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
 
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
-                         candidates: list[Candidate]) -> None:
+                         candidates: list[Candidate], suggester: str | None = None) -> None:
         """Store one coded document and its candidates in one transaction (decisions are untouched)."""
         with self.transaction() as db:
             db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
-            db.execute("""INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+            db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
+                                                 codebook, active, suggester)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                           ON CONFLICT(sha256) DO UPDATE SET file=excluded.file, institution=excluded.institution,
                           year=excluded.year, pages=excluded.pages, engine=excluded.engine,
                           warnings=excluded.warnings, pipeline=excluded.pipeline, codebook=excluded.codebook,
-                          active=1""",
+                          active=1, suggester=excluded.suggester""",
                        (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
-                        pipeline, codebook_sha))
+                        pipeline, codebook_sha, suggester))
             db.execute("DELETE FROM candidates WHERE document = ?", (sha,))
             db.executemany(f"INSERT INTO candidates VALUES ({', '.join('?' * 18)})",
                            [_candidate_row(c, codebook_sha) for c in candidates])

@@ -323,3 +323,35 @@ def test_integrity_lists_decisions_that_could_not_be_reattached(project, make_pd
     result = runner.invoke(app, ["integrity", str(folder), "--db", str(db)])
     assert result.exit_code == 5 and "has no candidate any more" in result.output
     assert "Matching op leerwens doen wij" in result.output
+
+
+def test_migration_from_schema_2_moves_the_suggester_out_of_the_pipeline(tmp_path, make_pdf):
+    from kwaliteitscan import store
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(BODY, name="corpus/roc-aap-2024.pdf")
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(f"PRAGMA application_id={store.APPLICATION_ID}")
+    db.execute("BEGIN")
+    store._v1(db)
+    store._v2(db)
+    db.execute("PRAGMA user_version=2")
+    db.execute("COMMIT")
+    db.execute("INSERT INTO meta VALUES ('pipeline', 'blank:nl+x+suggester 0123456789ab')")
+    db.execute("""INSERT INTO documents VALUES ('s1', 'a.pdf', 'ROC A', 2024, 3, 'pdfium', '[]',
+                  'blank:nl+x+suggester 0123456789ab', NULL, 1)""")
+    db.execute("INSERT INTO documents VALUES ('s2', 'b.pdf', 'ROC B', 2024, 3, 'pdfium', '[]', 'blank:nl+x', NULL, 1)")
+    db.close()
+    with Project(path) as project:
+        assert project.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert project.document_state("s1") == (None, "blank:nl+x", "0123456789ab")
+        assert project.document_state("s2") == (None, "blank:nl+x", None)
+        assert (project.meta("pipeline"), project.meta("suggester")) == ("blank:nl+x", "0123456789ab")
+    # a project coded now keeps the two apart, and shows them together
+    summary = code_corpus(folder, DATA / "mini.yaml", jobs=1)
+    with Project(summary.db) as project:
+        [doc] = project.documents()
+        assert project.document_state(doc["sha256"])[1:] == (project.meta("pipeline"), None)
+        assert "+suggester" not in project.meta("pipeline") and project.meta("suggester") == ""

@@ -264,5 +264,8 @@ def _has_code(codebook: Codebook, theme: str, code: str) -> bool:
 
 def report_from_project(project, codebook: Codebook, coder: str | None = None, final: bool = False) -> Report:
     decisions, basis = decisions_for(project, coder, final)
-    return build_report(codebook, project.meta("pipeline", "") or "", project.candidates(), project.documents(),
+    from ..coding import run_label
+
+    label = run_label(project.meta("pipeline", "") or "", project.meta("suggester", "") or None)
+    return build_report(codebook, label, project.candidates(), project.documents(),
                         decisions, basis)
