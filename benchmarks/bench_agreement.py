@@ -10,7 +10,8 @@ without seeing the first. Only documents coded in both are compared.
 Between the coders, per theme:
 - passages: the second coder's passages that the first also coded (same theme, one text a
   part of the other covering at least half of it) and the other way round; "specific
-  agreement" is 2 x both / (first + second), the F1 of one coder against the other;
+  agreement" is (first's found by the second + second's found by the first) / (first +
+  second), which is 2 x both / (first + second) when passages pair one to one;
 - polarity: of the passages both coded, how many both marked negative or both positive;
 - the theme matrix and the checklist flags: percent agreement and Cohen's kappa.
 The tool is then scored against each coder, against the passages both coded (consensus)
@@ -49,6 +50,11 @@ def compare(reference: Path, second: Path, book) -> dict:
     docs = sorted(set(first_gold) & set(second_gold))
     if not docs:
         raise SystemExit(f"{second}/gold: no document coded in both folders; nothing to compare")
+    only_first = set(first_gold) - set(second_gold)
+    if only_first:
+        print(f"left out: {len(only_first)} document(s) coded only in {reference}", file=sys.stderr)
+    for doc_id in sorted(set(second_gold) - set(first_gold)):
+        print(f"left out: {second}/gold/{doc_id}.yaml has no first coding in {reference}", file=sys.stderr)
     by_file = candidates_by_file(reference, book)
     n = Counter()  # counters keyed by (measure, theme)
     cells, flag_pairs = [], []
@@ -103,6 +109,9 @@ def compare(reference: Path, second: Path, book) -> dict:
         suggested = statuses(book, [_Ev(c) for c in cands])
         for theme in book.theme_ids:
             sa, sb = (a.get("themes") or {}).get(theme), (b.get("themes") or {}).get(theme)
+            if sa is None or sb is None:  # a coding without this theme's status: no cell to compare
+                print(f"left out: {doc_id} {theme} has no status in one coding", file=sys.stderr)
+                continue
             cells.append((sa, sb))
             tool_cells["a"] += suggested.get(theme) == sa
             tool_cells["b"] += suggested.get(theme) == sb

@@ -503,7 +503,7 @@ def _export_gold(db: Path, out: Path, coder: Optional[str], final: bool) -> None
         decisions, basis = decisions_for(project, coder, final)
         coded, skipped = goldexport.codings(book, project.candidates(), project.documents(), decisions)
     header = (f"gold coding exported by kwaliteitscan from {db.name}: {basis}; codebook {book.name} {book.version} "
-              f"({book.sha256[:12]}).\nOnly sentences a candidate offered were decided: see docs/reports.md.")
+              f"({book.sha256[:12]}).\nOnly the hit sentences of decided candidates are in it: see docs/reports.md.")
     try:
         done = goldexport.write(coded, out, header)
     except OSError as exc:
@@ -513,8 +513,8 @@ def _export_gold(db: Path, out: Path, coder: Optional[str], final: bool) -> None
     for line in skipped + done.skipped:
         console.print(f"[yellow]skipped:[/yellow] {_escape(line)}")
     console.print(f"wrote {len(done.written)} gold coding(s) to {out / 'gold'} ({basis})")
-    # documents still under review are expected; a file that could not be written is a failure
-    raise typer.Exit(3 if not done.written else _batch_exit_code(len(done.written), len(coded)))
+    # documents still under review and gold files already there are skipped on purpose (exit 0);
+    # a file that cannot be written stops the command with an error above
 
 
 # --------------------------------------------------------------------------- review, import, agreement

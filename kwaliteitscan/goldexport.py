@@ -4,9 +4,11 @@ What coders decided in `kwaliteitscan review` becomes a hand-coded corpus: the a
 benchmark can score a new codebook against it, and `suggester train` can learn from it.
 Per document, with the decisions the reports use (`report.model.decisions_for`):
 
-- passages: every confirmed candidate, under the theme and polarity the coder gave it,
-  one sentence per passage (a candidate's passage is split at sentence ends);
-- traps: every rejected candidate's hit sentence, under the theme it was offered for;
+- passages: the hit sentence of every confirmed candidate, under the theme and polarity the
+  coder gave it. The sentences that merely continue it are left out: a confirmation says the
+  candidate is right, not that each sentence after its hit is evidence of the same kind;
+- traps: every rejected candidate's hit sentence, under the theme it was offered for, unless
+  a confirmed candidate gives that sentence the same theme;
 - themes and flags: the report's status of each theme and its checklist points, computed
   from the decided candidates only.
 
@@ -18,20 +20,10 @@ An existing gold file is never overwritten.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codebook import Codebook
-
-#: a sentence ends at . ! ? (or an ellipsis) followed by white space and what can start a sentence
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-Ý0-9“\"‘'(•\-–])")
-
-
-def sentences(passage: str) -> list[str]:
-    """A candidate's passage split into its sentences (it stands within one paragraph)."""
-    return [s.strip() for s in _SENTENCE_END.split(passage.strip()) if s.strip()]
-
 
 @dataclass
 class GoldExport:
@@ -61,16 +53,17 @@ def codings(book: Codebook, candidates: list[dict], documents: list[dict],
                            "decide them in `kwaliteitscan review` first")
             continue
         cells = {t: cell_for(t, [e for e in evidence if e.theme == t]) for t in book.theme_ids}
-        passages, traps, seen = [], [], set()
+        passages, traps, coded, trapped = [], [], set(), set()
+        for cand, ev in zip(cands, evidence):  # confirmations first, whatever the order of the candidates
+            key = (ev.theme, cand["sentence"].strip())
+            if ev.decision == "confirmed" and key not in coded:
+                coded.add(key)
+                passages.append({"theme": ev.theme, "polarity": ev.polarity, "text": key[1]})
         for cand, ev in zip(cands, evidence):
-            if ev.decision == "confirmed":
-                for text in sentences(cand["passage"]):
-                    if (ev.theme, text) not in seen:
-                        seen.add((ev.theme, text))
-                        passages.append({"theme": ev.theme, "polarity": ev.polarity, "text": text})
-            elif ev.decision == "rejected" and (cand["theme"], cand["sentence"]) not in seen:
-                seen.add((cand["theme"], cand["sentence"]))
-                traps.append({"theme": cand["theme"], "text": cand["sentence"].strip()})
+            key = (cand["theme"], cand["sentence"].strip())
+            if ev.decision == "rejected" and key not in coded and key not in trapped:
+                trapped.add(key)
+                traps.append({"theme": key[0], "text": key[1]})
         out[doc["file"]] = {
             "document": doc["file"],
             "institution": doc["institution"],

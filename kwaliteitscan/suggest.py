@@ -249,9 +249,14 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
             raise InputError(f"{corpus / 'gold' / doc_id}.yaml: a passage lacks text or theme ({exc}); "
                              "see GOLD_FORMAT.md") from exc
     names = [n for n in golds if documents is None or n in documents]
-    pdfs = [corpus / n for n in names if (corpus / n).exists()]
-    skipped = [f"{corpus / n}: has a gold coding but no PDF; put the PDF beside it or remove the coding"
-               for n in names if not (corpus / n).exists()]
+    from .corpus import find_pdfs
+
+    found: dict[str, Path] = {}
+    for path in find_pdfs([corpus]):  # the gold names a file; `code` finds it in subfolders too
+        found.setdefault(path.name, path)
+    pdfs = [found[n] for n in names if n in found]
+    skipped = [f"{corpus / n}: has a gold coding but no PDF in {corpus}; put the PDF there or remove the coding"
+               for n in names if n not in found]
     if not pdfs:
         raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
     cache = cache if cache is not None else Cache()

@@ -96,9 +96,9 @@ def test_reviewed_documents_export_as_gold_codings_the_benchmark_and_training_ca
     assert doc_id == "roc-aap-2024" and coding["document"] == "roc-aap-2024.pdf"
     assert coding["institution"] == "ROC Aap" and coding["year"] == 2024
     passages = [(p["theme"], p["polarity"], p["text"]) for p in coding["passages"]]
-    assert passages == [  # the confirmed passage, one sentence each; the coder's polarity wins
+    assert aap["acknowledgement"]["passage"].endswith("Die erkenning delen wij.")
+    assert passages == [  # the confirmed hit sentences; the coder's polarity wins; continuations are not claimed
         ("acknowledgement", "positive", "Wij erkennen dat stagediscriminatie een probleem is."),
-        ("acknowledgement", "positive", "Die erkenning delen wij."),
         ("objective_matching", "negative", "Matching op leerwens doen wij in twee teams."),
     ]
     assert coding["traps"] == [{"theme": "reporting_desk", "text": "Het meldpunt van de school kent ook racisme op stage niet."}]
@@ -109,8 +109,54 @@ def test_reviewed_documents_export_as_gold_codings_the_benchmark_and_training_ca
     text = (folder / "gold" / "roc-aap-2024.yaml").read_text(encoding="utf-8")
     assert text.startswith("# gold coding exported by kwaliteitscan") and "laatste beslissing" in text
 
-    # a second export never overwrites what is there
+    # a second export never overwrites what is there (skipped on purpose: not a failure)
     again = runner.invoke(app, ["export", str(folder), "-f", "gold", "-o", str(folder)])
-    assert again.exit_code == 3 and "never overwritten" in again.output
+    assert again.exit_code == 0 and "never overwritten" in again.output and "wrote 0" in again.output
     assert (folder / "gold" / "roc-aap-2024.yaml").read_text(encoding="utf-8") == text
     assert runner.invoke(app, ["export", str(folder), "-f", "gold"]).exit_code == 2  # needs --out
+
+    # the suggester's training reads it: the confirmed sentence carries its theme, the continuation none
+    from kwaliteitscan.suggest import examples_from_corpus
+
+    examples, summary = examples_from_corpus(folder, load_codebook(DATA / "mini.yaml"))
+    labels = {sentence: themes for sentence, _, themes in examples}
+    assert summary["documents"] == 1
+    assert labels["Wij erkennen dat stagediscriminatie een probleem is."] == {"acknowledgement"}
+    assert labels["Die erkenning delen wij."] == set()
+
+
+def test_gold_export_keeps_a_confirmation_over_a_rejection_of_the_same_sentence():
+    from kwaliteitscan.goldexport import codings
+
+    book = load_codebook(DATA / "mini.yaml")
+    doc = {"file": "a.pdf", "institution": "ROC A", "year": 2024}
+
+    def cand(cid, theme):
+        return {"id": cid, "file": "a.pdf", "page": 1, "passage": "Zin een. Zin twee.", "sentence": "Zin een. ",
+                "context": "", "theme": theme, "codes": ["x"], "polarity": "positive", "qualifiers": [],
+                "weak": False}
+
+    cands = [cand("c1", "acknowledgement"), cand("c2", "reporting_desk")]  # the rejection of c1 comes first
+    decisions = {"c1": {"decision": "rejected", "theme": None, "polarity": None, "coder": "a", "note": ""},
+                 "c2": {"decision": "confirmed", "theme": "acknowledgement", "polarity": None, "coder": "a",
+                        "note": ""}}
+    coded, skipped = codings(book, cands, [doc], decisions)
+    assert skipped == []
+    assert coded["a.pdf"]["passages"] == [{"theme": "acknowledgement", "polarity": "positive", "text": "Zin een."}]
+    assert coded["a.pdf"]["traps"] == []
+    assert coded["a.pdf"]["themes"]["acknowledgement"] == "present"
+
+
+def test_training_finds_the_pdfs_of_a_gold_coding_in_subfolders(tmp_path, make_pdf):
+    from kwaliteitscan.suggest import examples_from_corpus
+
+    (tmp_path / "corpus" / "2024").mkdir(parents=True)
+    make_pdf("Wij erkennen dat stagediscriminatie een probleem is.", name="corpus/2024/roc-aap-2024.pdf")
+    (tmp_path / "corpus" / "gold").mkdir()
+    (tmp_path / "corpus" / "gold" / "roc-aap-2024.yaml").write_text(yaml.safe_dump({
+        "document": "roc-aap-2024.pdf", "passages": [
+            {"theme": "acknowledgement", "polarity": "positive",
+             "text": "Wij erkennen dat stagediscriminatie een probleem is."}]}), encoding="utf-8")
+    examples, summary = examples_from_corpus(tmp_path / "corpus", load_codebook(DATA / "mini.yaml"))
+    assert summary["documents"] == 1 and summary["skipped"] == []
+    assert {"acknowledgement"} in [themes for _, _, themes in examples]
