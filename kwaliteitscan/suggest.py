@@ -237,6 +237,7 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
 
     from . import gold
     from .coding import pipeline_id, segmented
+    from .corpus import find_pdfs
     from .extract import Cache, extract_many
     from .matcher import Matcher, code_document
 
@@ -249,8 +250,6 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
             raise InputError(f"{corpus / 'gold' / doc_id}.yaml: a passage lacks text or theme ({exc}); "
                              "see GOLD_FORMAT.md") from exc
     names = [n for n in golds if documents is None or n in documents]
-    from .corpus import find_pdfs
-
     found: dict[str, Path] = {}
     for path in find_pdfs([corpus]):  # the gold names a file; `code` finds it in subfolders too
         found.setdefault(path.name, path)
