@@ -32,13 +32,13 @@ from results_file import publish  # benchmarks/ is on sys.path when a script run
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kwaliteitscan import gold  # noqa: E402
+from kwaliteitscan.interop import gold  # noqa: E402
 from kwaliteitscan.codebook import load_codebook  # noqa: E402
-from kwaliteitscan.coding import code_corpus  # noqa: E402
-from kwaliteitscan.extract import Cache  # noqa: E402
-from kwaliteitscan.status import checklist, statuses  # noqa: E402
-from kwaliteitscan.store import Project  # noqa: E402
-from kwaliteitscan.suggest import Suggester, attach  # noqa: E402
+from kwaliteitscan.pipeline.code import code_corpus  # noqa: E402
+from kwaliteitscan.extract.extractor import Cache  # noqa: E402
+from kwaliteitscan.report.status import checklist, statuses  # noqa: E402
+from kwaliteitscan.project.store import Project  # noqa: E402
+from kwaliteitscan.match.suggest import Suggester, attach  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.6, "matrix": 0.9, "negative": 0.9}
 

@@ -31,9 +31,9 @@ from results_file import publish
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kwaliteitscan import gold  # noqa: E402
-from kwaliteitscan.agreement import cohen_kappa  # noqa: E402
-from kwaliteitscan.status import checklist, statuses  # noqa: E402
+from kwaliteitscan.interop import gold  # noqa: E402
+from kwaliteitscan.review.agreement import cohen_kappa  # noqa: E402
+from kwaliteitscan.report.status import checklist, statuses  # noqa: E402
 
 
 def same(a: str, b: str) -> bool:

@@ -36,7 +36,7 @@ TARGETS = {"cold": 60.0, "warm": 15.0, "memory_mb": 1024.0}
 
 RUNNER = """
 import json, sys
-from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.pipeline.code import code_corpus
 s = code_corpus(sys.argv[1], sys.argv[2] if sys.argv[2] != '-' else None, sys.argv[3], jobs=int(sys.argv[4]))
 print(json.dumps({"documents": s.documents, "pages": s.pages, "coded": s.coded, "failed": len(s.failed),
                   "candidates": sum(s.candidates_per_theme.values()), "seconds": s.seconds,
@@ -57,7 +57,7 @@ def _variant(source: str, index: int) -> str:
 
 
 def _render(args: tuple[int, str, str]) -> str:
-    from kwaliteitscan.render import parse_source, render_pdf
+    from kwaliteitscan.testing.demo_pdf import parse_source, render_pdf
 
     index, source, folder = args
     out = Path(folder) / f"roc-bench-{index:02d}-2024.pdf"

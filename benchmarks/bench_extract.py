@@ -91,13 +91,13 @@ def norm(text: str) -> str:
 
 
 def run_ks(paths: list[Path], engine: str) -> dict[str, str]:
-    from kwaliteitscan.extract import extract_file
+    from kwaliteitscan.extract.extractor import extract_file
 
     return {p.name: extract_file(p, engine).text() for p in paths}
 
 
 def run_ks_cache(paths: list[Path], cache_dir: str, must_hit: bool) -> dict[str, str]:
-    from kwaliteitscan.extract import Cache, extract_many
+    from kwaliteitscan.extract.extractor import Cache, extract_many
 
     outcomes = extract_many(paths, cache=Cache(Path(cache_dir)))
     failed = [o.error for o in outcomes if o.document is None] + [
@@ -242,7 +242,7 @@ def big_pdf_inputs() -> tuple[Path, dict[str, int]]:
         if cached.get("stamp") == stamp:
             return BIG_PDF, cached["sentences"]
     try:
-        from kwaliteitscan.render import parse_source, render_pdf
+        from kwaliteitscan.testing.demo_pdf import parse_source, render_pdf
     except ImportError as exc:
         raise SystemExit(f"generating {BIG_PDF.name} needs the render extra: pip install -e '.[render]' ({exc})")
     print(f"generating {BIG_PDF.relative_to(ROOT)} (once) ...", file=sys.stderr)

@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_accuracy import evaluate  # noqa: E402
-from kwaliteitscan import gold  # noqa: E402
+from kwaliteitscan.interop import gold  # noqa: E402
 from kwaliteitscan.codebook import load_codebook  # noqa: E402
-from kwaliteitscan.suggest import examples_from_corpus, train  # noqa: E402
+from kwaliteitscan.match.suggest import train  # noqa: E402
+from kwaliteitscan.pipeline.train import examples_from_corpus  # noqa: E402
 
 
 def fold_corpus(tmp: Path, corpus: Path, names: list[str], golds: dict[str, Path], rows: list[dict]) -> Path:

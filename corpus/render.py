@@ -12,7 +12,7 @@ import csv
 import sys
 from pathlib import Path
 
-from kwaliteitscan.render import parse_source, render_file
+from kwaliteitscan.testing.demo_pdf import parse_source, render_file
 
 HERE = Path(__file__).resolve().parent
 

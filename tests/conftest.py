@@ -18,7 +18,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def make_pdf(tmp_path):
     """Render Markdown to a PDF with the corpus renderer: make_pdf(text, layout=..., name=...)."""
-    from kwaliteitscan.render import render_text
+    from kwaliteitscan.testing.demo_pdf import render_text
 
     def make(markdown: str, layout: str = "one-column", name: str = "doc.pdf", **meta) -> Path:
         return render_text(markdown, tmp_path / name, layout=layout, **meta)
@@ -29,7 +29,7 @@ def make_pdf(tmp_path):
 @pytest.fixture(scope="session")
 def corpus_docs():
     """The demo corpus extracted once per test session: {doc_id: Document}."""
-    from kwaliteitscan.extract import extract_file
+    from kwaliteitscan.extract.extractor import extract_file
 
     return {pdf.stem: extract_file(pdf) for pdf in sorted(CORPUS.glob("*.pdf"))}
 

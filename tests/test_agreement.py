@@ -6,7 +6,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from kwaliteitscan.agreement import (
+from kwaliteitscan.review.agreement import (
     Agreement,
     agreement,
     by_group,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kwaliteitscan.cli import app
 from kwaliteitscan.errors import PARTIAL_FAILURE
-from kwaliteitscan.extract import Cache, extract_file, extract_many
+from kwaliteitscan.extract.extractor import Cache, extract_file, extract_many
 
 from . import pdfs
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from kwaliteitscan.codebook import build_codebook, load_codebook, load_yaml
-from kwaliteitscan.codebook_diff import OTHER, Change, candidate_effect, diff_codebooks
-from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.codebook.diff import OTHER, Change, diff_codebooks
+from kwaliteitscan.pipeline.codebook_effect import candidate_effect
+from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.errors import InputError
-from kwaliteitscan.extract import default_cache_dir
-from kwaliteitscan.store import Project
+from kwaliteitscan.extract.extractor import default_cache_dir
+from kwaliteitscan.project.store import Project
 
 DATA = Path(__file__).parent / "data"
 MINI = (DATA / "mini.yaml").read_text(encoding="utf-8")
@@ -208,7 +209,7 @@ def test_candidate_effect_on_an_empty_project(tmp_path):
 def test_candidate_effect_on_a_project_coded_with_a_suggester(tmp_path, make_pdf):
     from dataclasses import replace
 
-    from kwaliteitscan.suggest import FORMAT, Suggester
+    from kwaliteitscan.match.suggest import FORMAT, Suggester
 
     folder = tmp_path / "corpus"
     folder.mkdir()

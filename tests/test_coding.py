@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from kwaliteitscan.cli import app
 from kwaliteitscan.codebook import build_codebook, load_codebook
-from kwaliteitscan.coding import code_corpus
-from kwaliteitscan.extract import Document, Page
-from kwaliteitscan.matcher import Matcher, code_document
-from kwaliteitscan.nlp import load_pipeline
-from kwaliteitscan.segment import segment
-from kwaliteitscan.status import checklist, statuses
-from kwaliteitscan.store import Project
+from kwaliteitscan.pipeline.code import code_corpus
+from kwaliteitscan.extract.extractor import Document, Page
+from kwaliteitscan.match.matcher import Matcher, code_document
+from kwaliteitscan.segment.nlp import load_pipeline
+from kwaliteitscan.segment.segmenter import segment
+from kwaliteitscan.report.status import checklist, statuses
+from kwaliteitscan.project.store import Project
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -75,7 +75,7 @@ def test_near_misses_do_not_match(nlp, pattern, sentence):
 def test_hyphenated_pdf_word_matches_after_extraction(make_pdf, nlp):
     text = " ".join(["Onze aanpak van stagediscriminatie wordt door alle onderwijsprofessionals gedragen."] * 40)
     pdf = make_pdf(text, layout="two-column")
-    from kwaliteitscan.extract import extract_file
+    from kwaliteitscan.extract.extractor import extract_file
 
     doc = extract_file(pdf)
     [found] = code_document(segment(doc, nlp, "test"), Matcher(one_theme_book(["stagediscriminatie"])))
@@ -215,7 +215,7 @@ def test_export_formats(mini_corpus, tmp_path):
 
 
 def test_export_neutralises_formulas():
-    from kwaliteitscan.exchange import safe_cell
+    from kwaliteitscan.untrusted import safe_cell
 
     assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert safe_cell("+31 6") == "'+31 6" and safe_cell("@SUM") == "'@SUM" and safe_cell("\tx") == "'\tx"
@@ -305,8 +305,8 @@ def test_a_list_label_without_theme_words_keeps_the_heading_theme(nlp):
 
 
 def test_segmentation_cache_follows_the_extraction_that_made_the_text(nlp, tmp_path, monkeypatch):
-    import kwaliteitscan.extract as extract_module
-    from kwaliteitscan.segment import load_cached, store_cached
+    import kwaliteitscan.extract.extractor as extract_module
+    from kwaliteitscan.segment.segmenter import load_cached, store_cached
 
     doc = Document("t.pdf", "a" * 64, (Page(1, "Het meldpunt is open."),))
     store_cached(segment(doc, nlp, "p"), tmp_path)

@@ -7,14 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kwaliteitscan.codebook import build_codebook, load_codebook
-from kwaliteitscan.dictionaries import (export_quanteda, import_dictionary, regex_glob, value_pattern,
-                                        write_codebook_yaml)
+from kwaliteitscan.codebook import build_codebook, import_dictionary, load_codebook
+from kwaliteitscan.codebook.dictionaries import export_quanteda, regex_glob, value_pattern, write_codebook_yaml
 from kwaliteitscan.errors import CodebookError
-from kwaliteitscan.extract import Document, Page
-from kwaliteitscan.matcher import Matcher, code_document
-from kwaliteitscan.nlp import load_pipeline
-from kwaliteitscan.segment import segment
+from kwaliteitscan.extract.extractor import Document, Page
+from kwaliteitscan.match.matcher import Matcher, code_document
+from kwaliteitscan.segment.nlp import load_pipeline
+from kwaliteitscan.segment.segmenter import segment
 
 DATA = Path(__file__).parent / "data"
 DICTS = DATA / "dictionaries"

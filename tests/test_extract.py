@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kwaliteitscan.extract import Cache, extract_file, extract_many
-from kwaliteitscan.layout import layout_page, page_text
-from kwaliteitscan.pdfsource import Line, RawPage
+from kwaliteitscan.extract.extractor import Cache, extract_file, extract_many
+from kwaliteitscan.extract.layout import layout_page, page_text
+from kwaliteitscan.extract.pdfsource import Line, RawPage
 
 from . import pdfs
 from .conftest import CORPUS
@@ -98,7 +98,7 @@ def test_word_split_across_pages_is_completed_on_its_first_page():
     def page(number, lines):
         return RawPage(number, 595, 842, [Line(t, 50, 540, 100 + 14 * i, 110 + 14 * i, 10) for i, t in enumerate(lines)])
 
-    from kwaliteitscan.layout import layout_document
+    from kwaliteitscan.extract.layout import layout_document
 
     pages = [page(1, ["Wij erkennen dat stagedis\ufffe"]), page(2, ["criminatie bestaat. Daarom handelen wij."])]
     laid = layout_document(pages)
@@ -169,7 +169,7 @@ def test_demo_corpus_has_no_running_headers(corpus_docs):
 
 
 def test_a_table_too_wide_for_its_column_breaks_words_with_a_hyphen_not_a_cut(make_pdf):
-    from kwaliteitscan.extract import extract_file
+    from kwaliteitscan.extract.extractor import extract_file
 
     header = "| Thema | Indicator | Nulmeting 2023 | Stand 2024 | Stand 2025 | Streefwaarde 2027 |"
     row = ("| Stagediscriminatie | Leerbedrijven die de non-discriminatiepassage hebben ondertekend | "
@@ -200,7 +200,7 @@ def test_a_glyph_without_unicode_does_not_shift_the_rest_of_the_page(make_pdf):
 
 def test_the_demo_renderer_refuses_a_character_its_font_cannot_draw(tmp_path):
     from kwaliteitscan.errors import InputError
-    from kwaliteitscan.render import render_file
+    from kwaliteitscan.testing.demo_pdf import render_file
 
     src = tmp_path / "doc.md"
     src.write_text("---\ninstitution: ROC Test\ntitle: Kwaliteitsagenda\nyear: 2024\nlayout: one-column\n---\n"

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from kwaliteitscan.cli import app
 from kwaliteitscan.codebook import load_codebook
-from kwaliteitscan.coding import code_corpus
-from kwaliteitscan.refiqda import read_qdpx
-from kwaliteitscan.store import Project
+from kwaliteitscan.pipeline.code import code_corpus
+from kwaliteitscan.interop.refiqda import read_qdpx
+from kwaliteitscan.project.store import Project
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -68,7 +68,7 @@ def test_a_corpus_coded_with_a_quanteda_dictionary_can_be_reported(tmp_path, mak
 
 
 def test_reviewed_documents_export_as_gold_codings_the_benchmark_and_training_can_read(tmp_path, make_pdf):
-    from kwaliteitscan import gold
+    from kwaliteitscan.interop import gold
 
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -116,7 +116,7 @@ def test_reviewed_documents_export_as_gold_codings_the_benchmark_and_training_ca
     assert runner.invoke(app, ["export", str(folder), "-f", "gold"]).exit_code == 2  # needs --out
 
     # the suggester's training reads it: the confirmed sentence carries its theme, the continuation none
-    from kwaliteitscan.suggest import examples_from_corpus
+    from kwaliteitscan.pipeline.train import examples_from_corpus
 
     examples, summary = examples_from_corpus(folder, load_codebook(DATA / "mini.yaml"))
     labels = {sentence: themes for sentence, _, themes in examples}
@@ -126,7 +126,7 @@ def test_reviewed_documents_export_as_gold_codings_the_benchmark_and_training_ca
 
 
 def test_gold_export_keeps_a_confirmation_over_a_rejection_of_the_same_sentence():
-    from kwaliteitscan.goldexport import codings
+    from kwaliteitscan.interop.gold_export import codings
 
     book = load_codebook(DATA / "mini.yaml")
     doc = {"file": "a.pdf", "institution": "ROC A", "year": 2024}
@@ -148,7 +148,7 @@ def test_gold_export_keeps_a_confirmation_over_a_rejection_of_the_same_sentence(
 
 
 def test_training_finds_the_pdfs_of_a_gold_coding_in_subfolders(tmp_path, make_pdf):
-    from kwaliteitscan.suggest import examples_from_corpus
+    from kwaliteitscan.pipeline.train import examples_from_corpus
 
     (tmp_path / "corpus" / "2024").mkdir(parents=True)
     make_pdf("Wij erkennen dat stagediscriminatie een probleem is.", name="corpus/2024/roc-aap-2024.pdf")

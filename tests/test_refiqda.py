@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from kwaliteitscan.codebook import load_codebook
-from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.errors import InputError, UsageError
-from kwaliteitscan.refiqda import (CODEBOOK_NS, PAGE_SEPARATOR, PROJECT_NS, code_guid, codebook_xml, export_qdc,
+from kwaliteitscan.interop.refiqda import (CODEBOOK_NS, PAGE_SEPARATOR, PROJECT_NS, code_guid, codebook_xml, export_qdc,
                                    export_qdpx, is_guid, read_qdpx, representation_text, user_guid)
-from kwaliteitscan.extract import Page
-from kwaliteitscan.store import Project
+from kwaliteitscan.extract.extractor import Page
+from kwaliteitscan.project.store import Project
 
 DATA = Path(__file__).parent / "data"
 XSD = DATA / "refiqda" / "Project-mrt2019.xsd"
@@ -36,7 +36,7 @@ BODY = ("# 4 Stages\n\nÉén ambitie: geïnformeerde studenten en coördinatoren
 @pytest.fixture(scope="module")
 def coded(tmp_path_factory):
     """A coded one-document corpus with decisions of two coders and a lead coder's final word."""
-    from kwaliteitscan.render import render_text
+    from kwaliteitscan.testing.demo_pdf import render_text
 
     base = tmp_path_factory.mktemp("refiqda")
     folder = base / "corpus"
@@ -197,7 +197,7 @@ def test_round_trip_every_coders_confirmed_decisions(coded, tmp_path):
 def test_offsets_are_code_points_over_the_whole_text(coded, tmp_path):
     folder, db = coded
     _, out = _export(coded, tmp_path)
-    from kwaliteitscan.extract import extract_file
+    from kwaliteitscan.extract.extractor import extract_file
 
     doc = extract_file(folder / "roc-aap-2024.pdf")
     text, starts = representation_text(doc.pages)

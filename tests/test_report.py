@@ -14,11 +14,13 @@ from typer.testing import CliRunner
 
 from kwaliteitscan.cli import app
 from kwaliteitscan.codebook import load_codebook
-from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.report.compare import compare
 from kwaliteitscan.report.model import build_report, cell_for, Evidence, report_from_project
-from kwaliteitscan.report.render import md_escape, render_csv, render_json, render_markdown, write_xlsx
-from kwaliteitscan.store import Project
+from kwaliteitscan.report.labels import md_escape
+from kwaliteitscan.report.markdown import render_markdown
+from kwaliteitscan.report.tables import render_csv, render_json, write_xlsx
+from kwaliteitscan.project.store import Project
 
 from .conftest import CORPUS
 
@@ -95,7 +97,7 @@ def test_json_contract(demo_report):
 
 
 def test_before_review_statuses_are_the_suggestions(demo_report):
-    from kwaliteitscan.status import statuses
+    from kwaliteitscan.report.status import statuses
 
     for inst in demo_report.institutions:
         evidence = [e for cell in inst.themes.values() for e in cell.evidence]
@@ -200,7 +202,7 @@ def test_injection_html():
 def test_injection_terminal():
     from rich.console import Console
 
-    from kwaliteitscan.report.render import render_terminal
+    from kwaliteitscan.report.terminal import render_terminal
 
     report = evil_report()
     report.institutions[0].institution = "ROC \x1b]0;pwned\x07\x1b[31mrood\u202e"

@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from kwaliteitscan.cli import app
-from kwaliteitscan.coding import code_corpus
+from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.errors import ProjectError
-from kwaliteitscan.review import ReviewSession
-from kwaliteitscan.store import SCHEMA_VERSION, Project
+from kwaliteitscan.review.session import ReviewSession
+from kwaliteitscan.project.store import SCHEMA_VERSION, Project
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -132,16 +132,16 @@ def test_review_needs_a_coder(project):
 
 def test_sigkill_mid_review_keeps_every_decision_already_made(project):
     folder, db = project
-    proc = subprocess.Popen([sys.executable, "-m", "kwaliteitscan.cli", "review", str(folder), "--db", str(db),
-                             "--coder", "kim"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    proc.stdin.write(b"crc")
-    proc.stdin.flush()
-    deadline = time.time() + 30
-    while time.time() < deadline and len(current(db, "kim")) < 3:
-        time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGKILL)  # no clean-up, no commit at exit: what is saved was saved at once
-    proc.wait()
+    with subprocess.Popen([sys.executable, "-m", "kwaliteitscan.cli", "review", str(folder), "--db", str(db),
+                           "--coder", "kim"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        proc.stdin.write(b"crc")
+        proc.stdin.flush()
+        deadline = time.time() + 30
+        while time.time() < deadline and len(current(db, "kim")) < 3:
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)  # no clean-up, no commit at exit: what is saved was saved at once
+        proc.wait()
     decided = current(db, "kim")
     assert sorted(d["decision"] for d in decided.values()) == ["confirmed", "confirmed", "rejected"]
     assert len(session(db, "kim").queue) == 3  # and the next session resumes after them
@@ -157,7 +157,8 @@ def _export(folder, db, tmp_path, fmt="csv"):
 
 
 def _edit_csv(path, changes: dict[int, dict]):
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     for index, change in changes.items():
         rows[index].update(change)
     with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -171,11 +172,11 @@ def test_import_round_trip_csv(project, tmp_path):
     folder, db = project
     sheet = _export(folder, db, tmp_path)
     rows = _edit_csv(sheet, {0: {"decision": "confirmed", "note": "ok"}, 2: {"decision": "rejected"}})
-    result = runner.invoke(app, ["import", str(sheet), "--coder", "lisa", "--db", str(db)])
+    result = runner.invoke(app, ["import", str(sheet.parent), str(sheet), "--coder", "lisa", "--db", str(db)])
     assert result.exit_code == 0, result.output and "2 decision(s) of lisa imported" in result.output
     decided = current(db, "lisa")
     assert decided[rows[0]["id"]]["note"] == "ok" and decided[rows[2]["id"]]["decision"] == "rejected"
-    again = runner.invoke(app, ["import", str(sheet), "--coder", "lisa", "--db", str(db)])
+    again = runner.invoke(app, ["import", str(sheet.parent), str(sheet), "--coder", "lisa", "--db", str(db)])
     assert "0 decision(s) of lisa imported" in again.output  # nothing changed, nothing appended
 
 
@@ -189,7 +190,7 @@ def test_import_round_trip_xlsx(project, tmp_path):
     column = [c.value for c in ws[1]].index("decision") + 1
     ws.cell(row=2, column=column, value="uncertain")
     wb.save(sheet)
-    result = runner.invoke(app, ["import", str(sheet), "--coder", "mo", "--db", str(db)])
+    result = runner.invoke(app, ["import", str(sheet.parent), str(sheet), "--coder", "mo", "--db", str(db)])
     assert result.exit_code == 0 and [d["decision"] for d in current(db, "mo").values()] == ["uncertain"]
 
 
@@ -197,11 +198,11 @@ def test_import_with_errors_applies_nothing_and_names_rows(project, tmp_path):
     folder, db = project
     sheet = _export(folder, db, tmp_path)
     _edit_csv(sheet, {0: {"decision": "confirmed"}, 1: {"decision": "misschien"}, 3: {"id": "onbekend"}})
-    result = runner.invoke(app, ["import", str(sheet), "--coder", "lisa", "--db", str(db)])
+    result = runner.invoke(app, ["import", str(sheet.parent), str(sheet), "--coder", "lisa", "--db", str(db)])
     assert result.exit_code == 3
     assert "row 3: decision 'misschien'" in result.output and "row 5: unknown id 'onbekend'" in result.output
     assert "nothing applied" in result.output and current(db, "lisa") == {}
-    partial = runner.invoke(app, ["import", str(sheet), "--coder", "lisa", "--db", str(db), "--skip-invalid"])
+    partial = runner.invoke(app, ["import", str(sheet.parent), str(sheet), "--coder", "lisa", "--db", str(db), "--skip-invalid"])
     assert partial.exit_code == 10 and len(current(db, "lisa")) == 1
 
 
@@ -209,7 +210,7 @@ def test_import_of_a_file_without_the_columns(project, tmp_path):
     folder, db = project
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
-    result = runner.invoke(app, ["import", str(bad), "--coder", "lisa", "--db", str(db)])
+    result = runner.invoke(app, ["import", str(bad.parent), str(bad), "--coder", "lisa", "--db", str(db)])
     assert result.exit_code == 3 and "missing: decision, id" in result.output
 
 
@@ -267,7 +268,7 @@ def test_not_a_project_locked_and_corrupt(tmp_path):
 
 
 def test_migration_from_schema_1_keeps_decisions(tmp_path):
-    from kwaliteitscan import store
+    from kwaliteitscan.project import store
 
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path, isolation_level=None)
@@ -326,7 +327,7 @@ def test_integrity_lists_decisions_that_could_not_be_reattached(project, make_pd
 
 
 def test_migration_from_schema_2_moves_the_suggester_out_of_the_pipeline(tmp_path, make_pdf):
-    from kwaliteitscan import store
+    from kwaliteitscan.project import store
 
     folder = tmp_path / "corpus"
     folder.mkdir()

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from kwaliteitscan.codebook import load_codebook
-from kwaliteitscan.extract import Cache, extract_many
-from kwaliteitscan.matcher import Matcher, code_document, regex_gate
-from kwaliteitscan.nlp import load_pipeline
-from kwaliteitscan.segment import segment
+from kwaliteitscan.extract.extractor import Cache, extract_many
+from kwaliteitscan.match.matcher import Matcher, code_document, regex_gate
+from kwaliteitscan.segment.nlp import load_pipeline
+from kwaliteitscan.segment.segmenter import segment
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -75,7 +75,7 @@ def test_shortcuts_give_the_same_candidates_as_searching_everything():
 
 
 def test_blank_pipeline_rules_segment_exactly_like_spacys_components(monkeypatch):
-    import kwaliteitscan.nlp as nlp_module
+    import kwaliteitscan.segment.nlp as nlp_module
 
     nlp, name = load_pipeline("nl", prefer_trained=False)
     assert nlp_module.lookup_parts(nlp) is not None

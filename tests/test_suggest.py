@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from kwaliteitscan.cli import app
 from kwaliteitscan.codebook import build_codebook
 from kwaliteitscan.errors import InputError
-from kwaliteitscan.extract import Document, Page
-from kwaliteitscan.matcher import Matcher, code_document
-from kwaliteitscan.nlp import load_pipeline
-from kwaliteitscan.segment import segment
-from kwaliteitscan.suggest import FORMAT, Suggester, head_terms, text_terms, train, weigh
+from kwaliteitscan.extract.extractor import Document, Page
+from kwaliteitscan.match.matcher import Matcher, code_document
+from kwaliteitscan.segment.nlp import load_pipeline
+from kwaliteitscan.segment.segmenter import segment
+from kwaliteitscan.match.suggest import FORMAT, Suggester, head_terms, text_terms, train, weigh
 
 runner = CliRunner()
 THEMES = ["reporting_desk", "goals"]
@@ -189,7 +189,7 @@ def test_the_bundled_suggester_fits_the_bundled_codebook():
 def test_a_suggestion_is_no_evidence_for_or_against_a_checklist_rule():
     from types import SimpleNamespace
 
-    from kwaliteitscan.status import rule_holds
+    from kwaliteitscan.report.status import rule_holds
 
     def ev(*codes, weak=False):
         return SimpleNamespace(theme="monitoring", codes=codes, polarity="positive", weak=weak)
@@ -203,7 +203,7 @@ def test_a_suggestion_is_no_evidence_for_or_against_a_checklist_rule():
 
 def test_a_suggester_must_fit_its_codebook_and_its_code_id_is_reserved(tmp_path):
     from kwaliteitscan.errors import CodebookError
-    from kwaliteitscan.suggest import attach
+    from kwaliteitscan.match.suggest import attach
 
     book = book_with()
     assert attach(book, Suggester.from_data(model_data())).suggester is not None
@@ -232,7 +232,7 @@ def test_training_on_too_little_text_is_a_clear_error():
 
 
 def test_coding_again_with_another_suggester_recodes(tmp_path, make_pdf):
-    from kwaliteitscan.coding import code_corpus
+    from kwaliteitscan.pipeline.code import code_corpus
 
     corpus = tmp_path / "c"
     corpus.mkdir()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kwaliteitscan.textclean import HYPHEN_PREFIXES, Vocabulary, join_hyphenated, keeps_hyphen, normalize
+from kwaliteitscan.extract.textclean import HYPHEN_PREFIXES, Vocabulary, join_hyphenated, keeps_hyphen, normalize
 
 dutch_letters = st.sampled_from(list("abcdefghijklmnoprstuvwz") + ["ë", "é", "ij"])
 words = st.lists(dutch_letters, min_size=4, max_size=18).map("".join)

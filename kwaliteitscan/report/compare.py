@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from .model import STATUS_NL, Report
-from .render import md_escape
+from .labels import md_escape
 
 ORDER = {"absent": 0, "unclear": 1, "present": 2}
 CHANGE_NL = {"improved": "verbeterd", "regressed": "verslechterd", "unchanged": "gelijk"}

@@ -257,7 +257,7 @@ def _code_label(book: Codebook, theme: str, code: str) -> str:
     try:
         return book.code(theme, code).label
     except KeyError:
-        from ..suggest import CODE_ID, CODE_LABEL
+        from ..codebook.model import RESERVED_CODE as CODE_ID, SUGGESTED_LABEL as CODE_LABEL
 
         return CODE_LABEL if code == CODE_ID else code
 

@@ -24,7 +24,7 @@ import os
 from datetime import date, datetime, timezone
 
 from ..codebook import Codebook
-from ..status import rule_holds, theme_status
+from .status import rule_holds, theme_status
 
 STATUS_NL = {"present": "aanwezig", "absent": "afwezig", "unclear": "onduidelijk"}
 STATE_NL = {"no_candidates": "geen kandidaten", "all_rejected": "alles verworpen", "not_reviewed": "nog niet beoordeeld",
@@ -132,29 +132,16 @@ def _plural(n: int) -> str:
 
 def decisions_for(project, coder: str | None = None, final: bool = False) -> tuple[dict[str, dict], str]:
     """Candidate id -> decision row that the report uses, and a label for that basis."""
+    from ..project.decisions import final_decisions
+
     if coder:
         return project.latest_decisions(coder), f"beslissingen van codeur {coder}"
-    finals = project.latest_decisions(None, role="final")
     if final:
-        agreed = _agreed(project)
-        return {**agreed, **finals}, "definitieve beslissingen (beslecht of eensgezind)"
+        return final_decisions(project), "definitieve beslissingen (beslecht of eensgezind)"
+    finals = project.latest_decisions(None, role="final")
     latest = project.latest_decisions(None)
     basis = "laatste beslissing per kandidaat" if latest or finals else "alleen suggesties, nog niets beoordeeld"
     return {**latest, **finals}, basis
-
-
-def _agreed(project) -> dict[str, dict]:
-    coders = project.coders()
-    per = [project.latest_decisions(c) for c in coders]
-    out = {}
-    if not per:
-        return out
-    for cid in set.intersection(*(set(p) for p in per)):
-        rows = [p[cid] for p in per]
-        keys = {(r["decision"], r["theme"], r["polarity"]) for r in rows}
-        if len(keys) == 1:
-            out[cid] = rows[-1]
-    return out
 
 
 def evidence_for(cand: dict, row: dict | None) -> Evidence:
@@ -264,7 +251,7 @@ def _has_code(codebook: Codebook, theme: str, code: str) -> bool:
 
 def report_from_project(project, codebook: Codebook, coder: str | None = None, final: bool = False) -> Report:
     decisions, basis = decisions_for(project, coder, final)
-    from ..coding import run_label
+    from ..project.store import run_label
 
     label = run_label(project.meta("pipeline", "") or "", project.meta("suggester", "") or None)
     return build_report(codebook, label, project.candidates(), project.documents(),

@@ -1,0 +1,5 @@
+"""`python -m kwaliteitscan`: the same as the `kwaliteitscan` command."""
+
+from .cli.app import run
+
+run()

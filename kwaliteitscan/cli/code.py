@@ -1,0 +1,77 @@
+"""`kwaliteitscan code`: extract, segment and match a corpus into its project, with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .output import CodebookOpt, DbOpt, Engine, EngineOpt, JobsOpt, SuggestOpt, batch_exit_code, escape
+
+
+def code(
+    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF), optionally with manifest.csv.")],
+    codebook: CodebookOpt = None,
+    db: DbOpt = None,
+    engine: EngineOpt = Engine.pdfium,
+    jobs: JobsOpt = 2,
+    suggest: SuggestOpt = None,
+) -> None:
+    """Extract, segment and match a corpus; store candidate passages in the project."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..extract.corpus import find_pdfs
+    from ..pipeline import codebook_for_run
+    from ..pipeline.code import code_corpus
+
+    codebook = codebook_for_run(codebook, suggest)
+    total = len(find_pdfs([corpus])) if corpus.exists() else 0
+    console = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        extracting = progress.add_task("extract", total=total)
+        coding = progress.add_task("code", total=total)
+
+        def event(kind: str, text: str) -> None:
+            if kind == "extracted":
+                progress.advance(extracting)
+            elif kind in ("coded", "unchanged"):
+                progress.advance(coding)
+            elif kind == "failed":
+                progress.advance(coding)
+                console.print(f"[red]error:[/red] {escape(text)}")
+
+        summary = code_corpus(corpus, codebook, db, jobs=jobs, engine=engine.value, on_event=event)
+    _print_summary(summary)
+    raise typer.Exit(batch_exit_code(summary.documents, summary.documents + len(summary.failed)))
+
+
+def _print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    table = Table(title="kwaliteitscan code", show_header=True)
+    table.add_column("")
+    table.add_column("", justify="right")
+    table.add_row("documents", str(summary.documents))
+    table.add_row("  coded in this run", str(summary.coded))
+    table.add_row("pages", str(summary.pages))
+    for theme, count in sorted(summary.candidates_per_theme.items()):
+        table.add_row(f"candidates: {theme}", str(count))
+    table.add_row("candidates in all", str(sum(summary.candidates_per_theme.values())))
+    table.add_row("files that failed", str(len(summary.failed)))
+    console.print(table)
+    console.print(f"codebook {escape(summary.codebook)}; pipeline {escape(summary.pipeline)}")
+    stages = ", ".join(f"{name} {secs:.1f} s" for name, secs in summary.stage_seconds.items())
+    console.print(f"project {escape(str(summary.db))}; {summary.seconds:.1f} s ({stages})")
+    for name, error in summary.failed:
+        console.print(f"[red]failed:[/red] {escape(error)}")
+    if summary.reattached:
+        console.print(f"{summary.reattached} decision(s) re-attached to their moved passage")
+    for row in summary.unattached:
+        console.print(f"[yellow]not re-attached:[/yellow] decision #{row['seq']} of {escape(row['coder'])} "
+                      f"({row['decision']}, {row['theme']}): {escape((row['quote'] or '')[:70])!r}; it stays in "
+                      "the log, see `kwaliteitscan integrity`")

@@ -1,0 +1,44 @@
+"""`kwaliteitscan export`: candidates with decisions, a REFI-QDA project or codebook, or gold codings."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .output import CorpusArg, DbOpt, FinalOpt, OnlyCoderOpt, err_console, escape
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    xlsx = "xlsx"
+    qdpx = "qdpx"
+    qdc = "qdc"
+    gold = "gold"
+
+
+def export(
+    corpus: CorpusArg,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
+    db: DbOpt = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Output file (required for xlsx, qdpx, qdc); for gold the folder that gets gold/.")] = None,
+    coder: OnlyCoderOpt = None,
+    final: FinalOpt = False,
+) -> None:
+    """Export candidates with decisions (jsonl, csv, xlsx), a REFI-QDA project (qdpx) / codebook (qdc),
+    or the reviewed documents as gold codings (gold: OUT/gold/<doc>.yaml, GOLD_FORMAT.md)."""
+    from ..pipeline.export import export_project
+
+    done = export_project(corpus, fmt.value, db=db, out=out, coder=coder, final=final)
+    if done.text is not None:
+        sys.stdout.write(done.text)
+    console = err_console()
+    for line in done.skipped:
+        console.print(f"[yellow]skipped:[/yellow] {escape(line)}")
+    if done.done:
+        console.print(escape(done.done))

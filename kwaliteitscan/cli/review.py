@@ -1,0 +1,141 @@
+"""`kwaliteitscan review`, `import`, `agreement` and `integrity`: the coders' side of a project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import PARTIAL_FAILURE
+from ..project import open_project, project_codebook
+from .output import CoderOpt, CorpusArg, DbOpt, err_console, escape
+
+
+def review(
+    corpus: CorpusArg,
+    db: DbOpt = None,
+    coder: CoderOpt = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="Only candidates of this theme.")] = None,
+    institution: Annotated[Optional[str], typer.Option("--institution", help="Only this institution.")] = None,
+    resolve: Annotated[bool, typer.Option("--resolve", help="As lead coder: settle where --coders disagree.")]
+    = False,
+    coders: Annotated[Optional[str], typer.Option("--coders", help="With --resolve: the coders, e.g. A,B.")] = None,
+) -> None:
+    """Review pending candidates one at a time with single keys; every decision is saved at once."""
+    from ..errors import UsageError
+    from ..review.session import ReviewSession
+    from ..review.terminal import run as run_tui
+
+    if not coder:
+        coder = os.environ.get("KWALITEITSCAN_CODER") or None
+    if not coder:
+        raise UsageError("say who you are: --coder NAME (or set KWALITEITSCAN_CODER)")
+    if resolve and not coders:
+        raise UsageError("--resolve needs --coders A,B (the coders whose disagreements you settle)")
+    with open_project(corpus, db) as project:
+        book = project_codebook(project)
+        if theme and theme not in book.theme_ids:
+            raise UsageError(f"unknown theme {theme!r}; one of {', '.join(book.theme_ids)}")
+        session = ReviewSession(project, coder, theme=theme, institution=institution,
+                                codebook_version=f"{book.name} {book.version}",
+                                resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
+                                if resolve else ())
+        made = run_tui(session, list(book.theme_ids), {t.id: t.label for t in book.themes})
+        done, total, _ = session.progress()
+        typer.echo(f"{made} decision(s) saved; {done} of {total} decided by {coder}.")
+
+
+def import_decisions(
+    corpus: Annotated[Path, typer.Argument(help="The corpus folder that was coded (finds its project).")],
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx made by `kwaliteitscan export`, with decisions.")],
+    coder: Annotated[str, typer.Option("--coder", help="Whose decisions these are.")],
+    db: DbOpt = None,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Apply the valid rows even if some are not.")]
+    = False,
+) -> None:
+    """Read decisions back from a spreadsheet; nothing is applied from a file with errors."""
+    from ..errors import InputError
+    from ..review.spreadsheet import plan_import, read_sheet
+
+    rows = read_sheet(file)
+    with open_project(corpus, db) as project:
+        book = project_codebook(project)
+        candidates = {c["id"]: c for c in project.candidates()}
+        items, errors = plan_import(rows, candidates, project.latest_decisions(coder), set(book.theme_ids))
+        console = err_console()
+        for error in errors:
+            console.print(f"[red]{escape(str(file))}:[/red] {escape(error)}")
+        if errors and not skip_invalid:
+            raise InputError(f"{file}: {len(errors)} row(s) with errors, nothing applied; fix them or use "
+                             "--skip-invalid")
+        for item in items:
+            item["codebook_version"] = f"{book.name} {book.version}"
+        project.add_decisions(items, coder)
+        typer.echo(f"{len(items)} decision(s) of {coder} imported from {file}"
+                   + (f"; {len(errors)} invalid row(s) skipped" if errors else ""))
+    if errors:
+        raise typer.Exit(PARTIAL_FAILURE)
+
+
+def agreement(
+    corpus: CorpusArg,
+    coders: Annotated[str, typer.Option("--coders", help="Two coders, e.g. anna,bram.")],
+    db: DbOpt = None,
+) -> None:
+    """Inter-coder agreement: percent, Cohen's kappa, Krippendorff's alpha, per theme; disagreements."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..review.agreement import OVERALL, corpus_agreement
+    from ..errors import UsageError
+
+    names = [c.strip() for c in coders.split(",") if c.strip()]
+    if len(names) != 2:
+        raise UsageError("--coders takes exactly two names, e.g. --coders anna,bram")
+    with open_project(corpus, db) as project:
+        book = project_codebook(project)
+        units, cands, disagreements = corpus_agreement(
+            project.candidates(), project.latest_decisions(names[0]), project.latest_decisions(names[1]),
+            book.theme_ids)
+    console = Console(highlight=False)
+
+    def fmt(x):
+        return "–" if x is None else f"{x:.2f}"
+
+    for title, stats in (("institution × theme (the report's unit)", units), ("candidates", cands)):
+        table = Table(title=f"{names[0]} vs {names[1]}: {title}")
+        for col in ("theme", "units both coded", "agreement", "Cohen's kappa", "Krippendorff's alpha"):
+            table.add_column(col, justify="left" if col == "theme" else "right")
+        for theme in [*book.theme_ids, OVERALL]:
+            st = stats.get(theme)
+            if st is None:
+                table.add_row(theme, "0", "–", "–", "–")
+            else:
+                table.add_row(theme, str(st.n), fmt(st.percent), fmt(st.kappa), fmt(st.alpha))
+        console.print(table)
+    console.print(f"[bold]{len(disagreements)} disagreement(s)[/bold]")
+    for d in disagreements:
+        where = f"{d.institution} {d.year or ''}".strip()
+        page = f" p. {d.page}" if d.page else ""
+        text = f": {d.text[:90]}" if d.text else ""
+        console.print(escape(f"- [{d.level}] {where} {d.theme}{page}: {names[0]}={d.values[0]} "
+                              f"{names[1]}={d.values[1]}{text}"))
+
+
+def integrity(
+    corpus: CorpusArg,
+    db: DbOpt = None,
+) -> None:
+    """Check the project: SQLite integrity, foreign keys, and decisions that lost their passage."""
+    from ..errors import ProjectError
+
+    with open_project(corpus, db) as project:
+        problems = project.integrity()
+        path = project.path
+    for problem in problems:
+        typer.echo(f"problem: {problem}")
+    if problems:
+        raise ProjectError(f"{path}: {len(problems)} problem(s) found")
+    typer.echo(f"{path}: ok")

@@ -1,0 +1,41 @@
+"""`kwaliteitscan suggester train`: learn theme suggestions from a hand-coded corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .output import CodebookOpt, batch_exit_code
+
+
+suggester_app = typer.Typer(help="Train theme suggesters on hand-coded agendas.", no_args_is_help=True,
+                            rich_markup_mode=None)
+
+
+@suggester_app.command("train")
+def suggester_train(
+    corpus: Annotated[Path, typer.Argument(help="A hand-coded corpus: PDFs with gold/<doc>.yaml (GOLD_FORMAT.md).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the suggester (JSON).")],
+    codebook: CodebookOpt = None,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", min=0.05, max=0.95, help="Smallest probability that makes a suggestion.")] = 0.6,
+    requires: Annotated[str, typer.Option(
+        "--requires", help="Codebook cues (comma-separated) a paragraph or its section must have to get "
+                           "suggestions; empty for everywhere.")] = "discriminatie",
+) -> None:
+    """Learn which sentences coders code under each theme (needs the `train` extra: scikit-learn)."""
+    from ..codebook import load_codebook
+    from ..match.suggest import save_suggester
+    from ..pipeline.train import train_suggester
+
+    book = load_codebook(codebook)
+    cues = tuple(c for c in (x.strip() for x in requires.split(",")) if c)
+    data, summary, skipped = train_suggester(corpus, book, threshold=threshold, requires=cues)
+    for line in skipped:
+        typer.echo(f"skipped: {line}", err=True)
+    save_suggester(data, out)
+    typer.echo(f"{out}: suggester for {len(book.theme_ids)} themes, trained on {summary['documents']} "
+               f"documents ({summary['sentences']} sentences, {summary['coded']} coded); threshold {threshold}")
+    raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(skipped)))

@@ -1,0 +1,119 @@
+"""What a codebook is: frozen dataclasses for themes, codes, patterns, qualifiers and checklist.
+
+Loading and validating the YAML is `loader.py`; the format is docs/codebook.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CODEBOOK = Path(__file__).resolve().parent.parent / "codebooks" / "stagediscriminatie.yaml"
+STATUSES = ("present", "absent", "unclear")
+#: the code of a learned suggestion (match/suggest.py), not available to codebooks
+RESERVED_CODE = "suggested"
+SUGGESTED_LABEL = "voorgesteld door het model (geen trefwoord)"
+
+
+@dataclass(frozen=True)
+class TokenTest:
+    kind: str  # exact | prefix | suffix | contains
+    value: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    source: str
+    line: int
+    #: token steps: (alternatives, max gap before this step); empty for a regex pattern
+    steps: tuple[tuple[tuple[TokenTest, ...], int], ...] = ()
+    regex: str | None = None
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    id: str
+    label: str
+    patterns: tuple[Pattern, ...]
+    polarity: str = "positive"
+    weak: bool = False
+
+
+#: where a code's patterns are looked for (docs/codebook.md): in the hit sentence, its paragraph,
+#: its section; for `heading`, in the section heading, making every sentence under it a hit; for
+#: `column`, in a table's header row, making every row of the table a hit
+SCOPES = ("sentence", "paragraph", "section", "heading", "column")
+
+
+@dataclass(frozen=True)
+class Code:
+    id: str
+    theme: str
+    label: str
+    patterns: tuple[Pattern, ...]
+    requires: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    scope: str = "sentence"
+    weight: float = 1.0
+    weak: bool = False
+    polarity: str = "positive"
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label: str
+    definition: str
+    codes: tuple[Code, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistPoint:
+    id: str
+    label: str
+    explanation: str
+    applies_when: Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    gap: int = 4
+    continuation: tuple[str, ...] = ()
+    max_continuation: int = 2
+
+
+@dataclass(frozen=True)
+class Codebook:
+    name: str
+    version: str
+    language: str
+    description: str
+    settings: Settings
+    cues: dict[str, tuple[Pattern, ...]]
+    qualifiers: tuple[Qualifier, ...]
+    themes: tuple[Theme, ...]
+    checklist: tuple[ChecklistPoint, ...]
+    min_score: float = 1.0
+    sha256: str = ""
+    path: str = ""
+    source_text: str = field(default="", repr=False)
+    #: a learned theme suggester (kwaliteitscan.suggest) to use with this codebook, if any; not
+    #: part of the YAML (`code --suggest FILE`)
+    suggester: object = field(default=None, repr=False, compare=False)
+
+    def theme(self, theme_id: str) -> Theme:
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise KeyError(theme_id)
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.themes)
+
+    def code(self, theme_id: str, code_id: str) -> Code:
+        for code in self.theme(theme_id).codes:
+            if code.id == code_id:
+                return code
+        raise KeyError(f"{theme_id}.{code_id}")

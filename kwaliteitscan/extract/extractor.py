@@ -1,0 +1,274 @@
+"""PDF -> Document: faithful page text, cached by file content, bad files isolated.
+
+`extract_file` does one PDF in this process. `extract_many` does a batch the way the CLI
+does: results come from the cache when the file's SHA-256 is known, the rest are
+extracted in forked worker processes (both cores) with a memory cap and a time limit, so a
+decompression bomb or a file that hangs pdfium costs one error line, never the batch.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import hashlib
+import json
+import os
+import resource
+import time
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..errors import InputError, KwaliteitscanError
+from .layout import layout_document, page_text
+from .pdfsource import ENGINES, open_pages
+
+#: bump when extraction output changes, so cached results are recomputed
+EXTRACTOR_VERSION = "4"
+DEFAULT_MEMORY_MB = 2048
+DEFAULT_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    document: str
+    sha256: str
+    pages: tuple[Page, ...]
+    warnings: tuple[str, ...] = ()
+    engine: str = "pdfium"
+
+    def to_json(self) -> dict:
+        """The documented JSON shape of `kwaliteitscan extract --format json`."""
+        return {
+            "document": self.document,
+            "sha256": self.sha256,
+            "pages": [{"number": p.number, "text": p.text} for p in self.pages],
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, engine: str = "pdfium") -> "Document":
+        return cls(data["document"], data["sha256"], tuple(Page(p["number"], p["text"]) for p in data["pages"]),
+                   tuple(data.get("warnings", ())), engine)
+
+    def text(self) -> str:
+        """All pages, separated by form feeds (as pdftotext does)."""
+        return "\f".join(p.text for p in self.pages)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_pdf_file(path: Path) -> None:
+    """Cheap checks that give a clear message before any PDF library sees the file."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a PDF")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes); download or export it again")
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        raise InputError(f"{path}: not a PDF (no %PDF header); convert it to PDF or remove it from the corpus")
+
+
+def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None) -> Document:
+    """Extract one PDF in this process."""
+    path = Path(path)
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    check_pdf_file(path)
+    sha = sha256 or sha256_file(path)
+    raw_pages = list(open_pages(path, engine))
+    warnings = [f"{r.error}; its text is missing" for r in raw_pages if r.error]
+    if raw_pages and not any(r.lines for r in raw_pages):
+        if any(r.has_images for r in raw_pages):
+            raise InputError(f"{path}: no text layer, it looks like a scanned image; run OCR first "
+                             "(e.g. ocrmypdf in.pdf out.pdf) and extract the result")
+        raise InputError(f"{path}: the PDF has no extractable text; run OCR first (e.g. ocrmypdf) "
+                         "or export it again with text")
+    if not raw_pages:
+        raise InputError(f"{path}: the PDF has no pages; export it again")
+    for r in raw_pages:
+        if not r.lines and not r.error:
+            kind = "no text layer (a scanned image?); run OCR for this page" if r.has_images else "empty"
+            warnings.append(f"page {r.number} is {kind}")
+    laid = layout_document(raw_pages)
+    pages = tuple(Page(r.number, page_text(blocks)) for r, blocks in zip(raw_pages, laid))
+    return Document(path.name, sha, pages, tuple(warnings), engine)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("KWALITEITSCAN_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kwaliteitscan"
+
+
+@dataclass
+class Cache:
+    """Extraction results on disk, keyed by file SHA-256, engine and extractor version."""
+
+    root: Path | None = field(default_factory=default_cache_dir)
+
+    def _path(self, sha: str, engine: str) -> Path | None:
+        if self.root is None:
+            return None
+        return Path(self.root) / "extract" / f"{sha}-{engine}-v{EXTRACTOR_VERSION}.json"
+
+    def get(self, sha: str, engine: str, name: str) -> Document | None:
+        path = self._path(sha, engine)
+        if path is None or not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            doc = Document.from_json(data, engine)
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)  # a damaged cache entry is recomputed, never trusted
+            return None
+        return Document(name, doc.sha256, doc.pages, doc.warnings, engine)
+
+    def put(self, doc: Document) -> None:
+        path = self._path(doc.sha256, doc.engine)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(doc.to_json(), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@dataclass
+class Outcome:
+    """The result for one input file: a document, or the one-line error that names the file."""
+
+    path: Path
+    document: Document | None = None
+    error: str | None = None
+    detail: str | None = None  # the traceback, shown with --debug
+    cached: bool = False
+    seconds: float = 0.0
+
+
+def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> None:
+    faulthandler.disable()  # a crash is reported through the pipe as one line, not dumped
+    if not os.environ.get("KWALITEITSCAN_DEBUG"):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)  # pdfium's own complaints would garble the progress display
+    try:
+        if memory_mb:
+            limit = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        doc = extract_file(Path(path), engine, sha)
+        conn.send(("ok", doc.to_json(), None))
+    except KwaliteitscanError as exc:
+        conn.send(("error", exc.message, None))
+    except MemoryError:
+        conn.send(("error", f"{path}: extraction needed more than {memory_mb} MB, the PDF may be a "
+                            "decompression bomb or damaged; repair or re-export it (e.g. qpdf)", None))
+    except BaseException as exc:  # noqa: BLE001 - reported as one line, traceback with --debug
+        conn.send(("error", f"{path}: could not be extracted ({type(exc).__name__}: {exc}); "
+                            "repair or re-export the PDF (e.g. qpdf) or try --engine pdfplumber",
+                   traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | None = None, jobs: int = 2,
+                 timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
+                 on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Extract many PDFs; the outcomes come back in input order, one per path."""
+    paths = [Path(p) for p in paths]
+    cache = cache if cache is not None else Cache()
+    outcomes: dict[int, Outcome] = {}
+    todo: list[tuple[int, Path, str]] = []
+
+    def done(index: int, outcome: Outcome) -> None:
+        outcomes[index] = outcome
+        if on_done:
+            on_done(outcome)
+
+    for index, path in enumerate(paths):
+        try:
+            check_pdf_file(path)
+            sha = sha256_file(path)
+        except KwaliteitscanError as exc:
+            done(index, Outcome(path, error=exc.message))
+            continue
+        except OSError as exc:
+            done(index, Outcome(path, error=f"{path}: cannot be read ({exc.strerror}); check its permissions"))
+            continue
+        hit = cache.get(sha, engine, path.name)
+        if hit is not None:
+            done(index, Outcome(path, hit, cached=True))
+        else:
+            todo.append((index, path, sha))
+    _run_workers(todo, engine, cache, max(1, jobs), timeout, memory_mb, done)
+    return [outcomes[i] for i in range(len(paths))]
+
+
+def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done) -> None:
+    ctx = get_context("fork")
+    running: dict = {}  # conn -> (index, path, process, started)
+    queue = list(todo)
+    while queue or running:
+        while queue and len(running) < jobs:
+            index, path, sha = queue.pop(0)
+            parent, child = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_child, args=(child, str(path), engine, sha, memory_mb), daemon=True)
+            proc.start()
+            child.close()
+            running[parent] = (index, path, proc, time.monotonic())
+        ready = wait(list(running), timeout=1.0)
+        now = time.monotonic()
+        for conn in list(running):
+            index, path, proc, started = running[conn]
+            if conn in ready:
+                outcome = _receive(conn, path, memory_mb)
+            elif now - started > timeout:
+                proc.kill()
+                outcome = Outcome(path, error=f"{path}: extraction took longer than {timeout:.0f} s and was "
+                                              "stopped; the PDF may be damaged or a decompression bomb")
+            else:
+                continue
+            proc.join(5)
+            conn.close()
+            del running[conn]
+            outcome.seconds = now - started
+            if outcome.document is not None:
+                cache.put(outcome.document)
+            done(index, outcome)
+
+
+def _receive(conn, path: Path, memory_mb) -> Outcome:
+    try:
+        status, payload, detail = conn.recv()
+    except (EOFError, OSError):
+        return Outcome(path, error=f"{path}: the extractor crashed (or needed more than {memory_mb} MB); the PDF "
+                                   "may be damaged or a decompression bomb; repair it (e.g. qpdf) and run again")
+    if status == "ok":
+        doc = Document.from_json(payload, payload.get("engine", "pdfium"))
+        return Outcome(path, doc)
+    return Outcome(path, error=payload, detail=detail)

@@ -1,0 +1,184 @@
+"""`code_corpus`: extract (cached), segment (cached), match and store a whole corpus.
+
+Usable from a notebook as well as from the CLI:
+
+    from kwaliteitscan.coding import code_corpus
+    summary = code_corpus("corpus/")
+    print(summary.candidates_per_theme)
+
+Documents are coded in worker processes (one document each, both cores); the main process
+owns the database and writes each document in one transaction. A document whose content,
+codebook and pipeline are unchanged since the last run is skipped, so running twice changes
+nothing; after a codebook change its candidates are recomputed and decisions, which live
+in their own log keyed by stable candidate ids, are untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+from ..codebook import Codebook, load_codebook
+from ..extract.corpus import Entry, corpus_entries, find_pdfs
+from ..errors import InputError
+from ..extract.extractor import Cache, Document, extract_many
+from ..match.matcher import Candidate, Matcher, code_document
+from ..project.store import Project, default_db, run_label
+from ..segment.nlp import pipeline_id
+from ..segment.segmenter import segmented
+
+
+
+
+
+@dataclass
+class CodingSummary:
+    db: Path
+    codebook: str
+    pipeline: str
+    documents: int = 0
+    pages: int = 0
+    coded: int = 0  # documents (re)coded in this run; the rest were unchanged
+    candidates_per_theme: Counter = field(default_factory=Counter)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    reattached: int = 0  # decisions moved to the candidate that now holds their quote
+    unattached: list[dict] = field(default_factory=list)  # decisions whose passage could not be found again
+    #: where the time went: extraction (incl. cache look-ups), segmenting + matching, database writes
+    stage_seconds: dict[str, float] = field(default_factory=lambda: {"extract": 0.0, "code": 0.0, "store": 0.0})
+
+
+# --------------------------------------------------------------------------- worker side
+
+_worker: dict = {}
+
+
+def _matcher(codebook: Codebook) -> Matcher:
+    key = (codebook.sha256, getattr(codebook.suggester, "sha256", None), id(codebook.suggester))
+    if _worker.get("key") != key:
+        _worker.update(key=key, matcher=Matcher(codebook))
+    return _worker["matcher"]
+
+
+
+
+def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None) -> list[Candidate]:
+    """Segment (from cache when possible) and match one document."""
+    return code_document(segmented(doc, codebook.language, pipeline, cache_root), _matcher(codebook))
+
+
+def _failure(doc: Document, exc: Exception) -> str:
+    return f"{doc.document}: coding failed ({type(exc).__name__}: {exc})"
+
+
+def _init_worker(book: Codebook) -> None:
+    _worker["book"] = book
+    _matcher(book)
+
+
+def _task(args) -> tuple[str, list[Candidate] | None, str | None]:
+    doc, pipeline, cache_root = args
+    try:
+        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
+    except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
+        return doc.sha256, None, _failure(doc, exc)
+
+
+# --------------------------------------------------------------------------- main side
+
+
+def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = None, db: Path | str | None = None,
+                *, jobs: int = 2, engine: str = "pdfium", cache: Cache | None = None,
+                on_event: Callable[[str, str], None] | None = None) -> CodingSummary:
+    """Code every PDF of `corpus` (a folder, or one PDF) and store the candidates in the project."""
+    started = time.perf_counter()
+    corpus = Path(corpus)
+    if not corpus.exists():
+        raise InputError(f"{corpus}: no such folder or file; give the corpus folder")
+    book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    pdfs = find_pdfs([corpus])
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
+    entries = {e.path: e for e in corpus_entries(corpus if corpus.is_dir() else corpus.parent, pdfs)}
+    cache = cache if cache is not None else Cache()
+    pipeline = pipeline_id(book.language)
+    # what the project records: the pipeline, and the suggester when one adds candidates
+    suggester = book.suggester.sha256[:12] if book.suggester is not None else None
+    db_path = Path(db) if db else default_db(corpus)
+    notify = on_event or (lambda kind, text: None)
+    summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})",
+                            run_label(pipeline, suggester))
+    with Project(db_path) as project:
+        project.save_codebook(book)
+        project.set_meta("pipeline", pipeline)
+        project.set_meta("suggester", suggester or "")
+        mark = time.perf_counter()
+        outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
+                                on_done=lambda o: notify("extracted", o.path.name))
+        summary.stage_seconds["extract"] = time.perf_counter() - mark
+        todo: list[tuple[Document, Entry]] = []
+        for outcome in outcomes:
+            if outcome.error:
+                summary.failed.append((str(outcome.path), outcome.error))
+                notify("failed", outcome.error)
+                continue
+            doc, entry = outcome.document, entries[outcome.path]
+            summary.documents += 1
+            summary.pages += len(doc.pages)
+            summary.warnings.extend((doc.document, w) for w in doc.warnings)
+            if project.document_state(doc.sha256) == (book.sha256, pipeline, suggester):
+                project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
+                notify("unchanged", doc.document)
+            else:
+                todo.append((doc, entry))
+        project.deactivate_missing({o.document.sha256 for o in outcomes if o.document})
+        mark = time.perf_counter()
+        for doc, entry, candidates, error in _code_all(todo, book, pipeline, cache.root, jobs):
+            if error:
+                summary.failed.append((doc.document, error))
+                notify("failed", error)
+                continue
+            store_start = time.perf_counter()
+            project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
+                                     year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
+                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=candidates,
+                                     suggester=suggester)
+            summary.stage_seconds["store"] += time.perf_counter() - store_start
+            summary.coded += 1
+            notify("coded", doc.document)
+        summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
+        if summary.coded:
+            summary.reattached, summary.unattached = project.reattach()
+        summary.candidates_per_theme = Counter(project.candidate_counts())
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
+    if not todo:
+        return
+    tasks = [(doc, pipeline, cache_root) for doc, _ in todo]
+    if len(tasks) <= 1 or jobs <= 1:
+        for doc, entry in todo:
+            try:
+                yield doc, entry, code_one(doc, book, pipeline, cache_root), None
+            except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
+                yield doc, entry, None, _failure(doc, exc)
+        return
+    from ..segment.segmenter import is_cached
+
+    if not all(is_cached(doc.sha256, pipeline, cache_root, doc.engine) for doc, _ in todo):
+        from ..segment.nlp import load_pipeline
+
+        load_pipeline(book.language)  # started once here and inherited by the workers, not once per worker
+    # each worker gets the codebook once, when it starts (by fork, so nothing is pickled per task)
+    by_sha = {doc.sha256: (doc, entry) for doc, entry in todo}
+    with get_context("fork").Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(book,)) as pool:
+        for sha, candidates, error in pool.imap_unordered(_task, tasks):
+            doc, entry = by_sha[sha]
+            yield doc, entry, candidates, error

@@ -1,0 +1,85 @@
+"""`kwaliteitscan export` as a function: a project's candidates and decisions in the format asked for.
+
+Formats: jsonl, csv, xlsx (one row per candidate with its decision: review/spreadsheet.py),
+qdpx and qdc (a REFI-QDA project or codebook: interop/refiqda.py), gold (the reviewed
+documents as gold codings: interop/gold_export.py). Whose decisions: `coder` that coder's;
+`final` the final ones (project/decisions.py: resolved, else agreed by all coders);
+otherwise the latest decision of anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, UsageError
+from ..project import open_project, project_codebook
+from ..project.decisions import final_decisions
+
+FORMATS = ("jsonl", "csv", "xlsx", "qdpx", "qdc", "gold")
+NEEDS_OUT = ("xlsx", "qdpx", "qdc")
+
+
+@dataclass
+class Exported:
+    text: str | None = None  # what goes to standard output when there is no --out
+    done: str = ""  # one line saying what was written
+    skipped: list[str] = field(default_factory=list)
+
+
+def export_project(corpus: Path, fmt: str, *, db: Path | None = None, out: Path | None = None,
+                   coder: str | None = None, final: bool = False) -> Exported:
+    if fmt not in FORMATS:
+        raise UsageError(f"--format is one of {', '.join(FORMATS)}")
+    if coder and final:
+        raise UsageError("choose --coder NAME or --final, not both")
+    if fmt == "gold" and out is None:
+        raise UsageError("--format gold needs --out FOLDER (gold/<doc>.yaml is written there; the corpus "
+                         "folder itself makes a corpus the benchmark and `suggester train` can read)")
+    if fmt in NEEDS_OUT and out is None:
+        raise UsageError(f"--format {fmt} needs --out FILE.{fmt}")
+    with open_project(corpus, db) as project:
+        if fmt == "gold":
+            return _gold(project, out, coder, final)
+        if fmt in ("qdpx", "qdc"):
+            return _refiqda(project, fmt, corpus, out, coder, final)
+        from ..review.spreadsheet import export as write_export
+        from ..review.spreadsheet import export_rows
+
+        decisions = final_decisions(project) if final else project.latest_decisions(coder)
+        rows = export_rows(project.candidates(), decisions)
+    text = write_export(rows, fmt, out)
+    return Exported(text=text, done="" if text is not None else f"wrote {len(rows)} rows to {out}")
+
+
+def _refiqda(project, fmt: str, corpus: Path, out: Path, coder: str | None, final: bool) -> Exported:
+    from ..interop import refiqda
+
+    book = project_codebook(project)
+    if fmt == "qdc":
+        refiqda.export_qdc(book, out)
+        return Exported(done=f"wrote the codebook to {out}")
+    done = refiqda.export_qdpx(project, book, corpus, out, coder=coder, final=final)
+    return Exported(done=f"wrote {out}: {done.documents} documents, {done.codings} codings of "
+                         f"{len(done.users)} user(s), {done.notes} notes",
+                    skipped=[f"{user} {cid}: {reason}" for user, cid, reason in done.skipped])
+
+
+def _gold(project, out: Path, coder: str | None, final: bool) -> Exported:
+    from ..interop import gold_export
+    from ..report.model import decisions_for
+
+    book = project_codebook(project)
+    decisions, basis = decisions_for(project, coder, final)
+    coded, skipped = gold_export.codings(book, project.candidates(), project.documents(), decisions)
+    header = (f"gold coding exported by kwaliteitscan from {project.path.name}: {basis}; codebook {book.name} "
+              f"{book.version} ({book.sha256[:12]}).\nOnly the hit sentences of decided candidates are in it: "
+              "see docs/reports.md.")
+    try:
+        done = gold_export.write(coded, out, header)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write the gold files ({exc.strerror}); choose a folder you can write to") \
+            from exc
+    # documents still under review and gold files already there are skipped on purpose (exit 0)
+    return Exported(done=f"wrote {len(done.written)} gold coding(s) to {out / 'gold'} ({basis})",
+                    skipped=skipped + done.skipped)

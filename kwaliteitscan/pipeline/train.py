@@ -1,0 +1,99 @@
+"""Training a theme suggester on a hand-coded corpus (GOLD_FORMAT.md): every sentence of the
+gold-coded PDFs, as `code` walks them, with its headings and the themes a coder gave it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..codebook import Codebook
+from ..errors import InputError
+from ..extract.corpus import find_pdfs
+from ..extract.extractor import Cache, extract_many
+from ..interop import gold
+from ..match.matcher import Matcher, code_document
+from ..match.suggest import train
+from ..segment.nlp import pipeline_id
+from ..segment.segmenter import segmented
+
+
+def train_suggester(corpus: Path | str, book: Codebook, *, threshold: float = 0.6,
+                    requires: tuple[str, ...] = ("discriminatie",)) -> tuple[dict, dict, list[str]]:
+    """A suggester for `book` learned from `corpus`: (model data, what it was trained on, skipped files).
+
+    `requires` names codebook cues a paragraph or its section must have to get suggestions."""
+    unknown = [c for c in requires if c not in book.cues]
+    if unknown:
+        raise InputError(f"--requires: no cue {', '.join(unknown)} in the codebook {book.name}; "
+                         f"choose from {', '.join(sorted(book.cues))}")
+    examples, summary = examples_from_corpus(corpus, book)
+    skipped = summary.pop("skipped")
+    summary.update(codebook=f"{book.name} {book.version} ({book.sha256[:12]})",
+                   date=datetime.now(timezone.utc).strftime("%Y-%m-%d"))
+    data = train(examples, book.theme_ids, threshold=threshold, requires=requires, trained_on=summary)
+    return data, summary, skipped
+
+
+class _Recorder:
+    """Stands in for a suggester while coding, to collect every sentence with its headings."""
+
+    threshold, requires, themes, sha256 = 1.0, (), (), ""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def base(self, heading: str = "") -> str:
+        return heading
+
+    def probabilities(self, sentence: str, heading: str = "", base: str | None = None) -> dict[str, float]:
+        self.seen.append((sentence, heading if base is None else base))
+        return {}
+
+
+def examples_from_corpus(corpus: Path | str, book, cache=None,
+                         documents: set[str] | None = None) -> tuple[list[tuple[str, str, set[str]]], dict]:
+    """(sentence, headings, gold themes) for every sentence of the corpus's gold-coded PDFs,
+    as the coder sees them: extracted, segmented and walked as `code` does. A sentence has a
+    theme when a gold passage of that theme contains it, or it is most of such a passage.
+    `documents` limits the PDFs (file names). Returns the examples and a summary."""
+    corpus = Path(corpus)
+    golds = {}
+    for doc_id, data in gold.read(corpus).items():
+        try:
+            golds[data["document"]] = [(p["text"], p["theme"]) for p in data.get("passages") or []]
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"{corpus / 'gold' / doc_id}.yaml: a passage lacks text or theme ({exc}); "
+                             "see GOLD_FORMAT.md") from exc
+    names = [n for n in golds if documents is None or n in documents]
+    found: dict[str, Path] = {}
+    for path in find_pdfs([corpus]):  # the gold names a file; `code` finds it in subfolders too
+        found.setdefault(path.name, path)
+    pdfs = [found[n] for n in names if n in found]
+    skipped = [f"{corpus / n}: has a gold coding but no PDF in {corpus}; put the PDF there or remove the coding"
+               for n in names if n not in found]
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
+    cache = cache if cache is not None else Cache()
+    pipeline = pipeline_id(book.language)
+    examples: list[tuple[str, str, set[str]]] = []
+    used = 0
+    recorder = _Recorder()
+    matcher = Matcher(dataclasses.replace(book, suggester=recorder))  # compiled once for all documents
+    for outcome in extract_many(pdfs, cache=cache):
+        if outcome.document is None:  # one bad PDF does not stop the training; it is reported
+            skipped.append(outcome.error or f"{outcome.path}: could not be extracted")
+            continue
+        used += 1
+        recorder.seen.clear()
+        code_document(segmented(outcome.document, book.language, pipeline, cache.root), matcher)
+        passages = golds[outcome.path.name]
+        for sentence, heading in recorder.seen:
+            labels = {theme for text, theme in passages
+                      if gold.contains(sentence, text) or gold.is_part(sentence, text)}
+            examples.append((sentence, heading, labels))
+    summary = {"corpus": corpus.name, "documents": used, "sentences": len(examples),
+               "coded": sum(1 for e in examples if e[2]), "skipped": skipped}
+    if not used:
+        raise InputError(f"{corpus}: none of the hand-coded PDFs could be read ({skipped[0]})")
+    return examples, summary

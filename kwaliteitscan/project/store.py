@@ -1,0 +1,411 @@
+"""The SQLite project: the only module that speaks SQL.
+
+Schema versions are recorded in `PRAGMA user_version` and applied by an ordered list of
+migration functions. WAL mode and foreign keys are on. Decisions are an append-only log;
+every write of a decision is its own committed transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..errors import ProjectError
+from ..match.matcher import Candidate
+
+DEFAULT_DB_NAME = "kwaliteitscan.sqlite"
+#: seconds to wait for another process that holds the project's write lock
+LOCK_TIMEOUT = 5.0
+APPLICATION_ID = 0x4B534341  # "KSCA": marks a file as a kwaliteitscan project
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    _script(db, """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE codebooks (
+            sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,
+            path TEXT NOT NULL, text TEXT NOT NULL, first_used TEXT NOT NULL);
+        CREATE TABLE documents (
+            sha256 TEXT PRIMARY KEY, file TEXT NOT NULL, institution TEXT NOT NULL, year INTEGER,
+            pages INTEGER NOT NULL, engine TEXT NOT NULL, warnings TEXT NOT NULL,
+            pipeline TEXT, codebook TEXT REFERENCES codebooks(sha256), active INTEGER NOT NULL DEFAULT 1);
+        CREATE TABLE candidates (
+            id TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
+            theme TEXT NOT NULL, codes TEXT NOT NULL, page INTEGER NOT NULL,
+            start INTEGER NOT NULL, "end" INTEGER NOT NULL, passage_end INTEGER NOT NULL,
+            sentence TEXT NOT NULL, passage TEXT NOT NULL, context TEXT NOT NULL,
+            polarity TEXT NOT NULL, qualifiers TEXT NOT NULL, score REAL NOT NULL, weak INTEGER NOT NULL,
+            terms TEXT NOT NULL, patterns TEXT NOT NULL, codebook TEXT NOT NULL REFERENCES codebooks(sha256));
+        CREATE INDEX candidates_document ON candidates(document, page, start);
+        CREATE INDEX candidates_theme ON candidates(theme);
+        CREATE TABLE decisions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, candidate_id TEXT NOT NULL, coder TEXT NOT NULL,
+            decision TEXT NOT NULL, theme TEXT, polarity TEXT, note TEXT NOT NULL DEFAULT '',
+            codebook_version TEXT, document TEXT, page INTEGER, quote TEXT, context TEXT,
+            created_at TEXT NOT NULL);
+        CREATE INDEX decisions_candidate ON decisions(candidate_id, coder, seq);
+    """)
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    """Run DDL statements inside the caller's transaction (executescript would commit it)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Decisions get a role (a coder's own, or the lead coder's final word) and an origin
+    (the candidate a re-attached decision was first made on)."""
+    _script(db, """
+        ALTER TABLE decisions ADD COLUMN role TEXT NOT NULL DEFAULT 'coder';
+        ALTER TABLE decisions ADD COLUMN origin TEXT;
+        CREATE INDEX decisions_role ON decisions(role, coder, seq)
+    """)
+
+
+def _v3(db: sqlite3.Connection) -> None:
+    """The suggester a document was coded with gets its own column (and meta key); before,
+    it rode along in the pipeline as '<pipeline>+suggester <sha>'."""
+    marker = "+suggester "
+    db.execute("ALTER TABLE documents ADD COLUMN suggester TEXT")
+    db.execute("""UPDATE documents SET suggester = substr(pipeline, instr(pipeline, ?) + ?),
+                  pipeline = substr(pipeline, 1, instr(pipeline, ?) - 1) WHERE instr(pipeline, ?) > 0""",
+               (marker, len(marker), marker, marker))
+    row = db.execute("SELECT value FROM meta WHERE key = 'pipeline'").fetchone()
+    if row and marker in row[0]:
+        pipeline, suggester = row[0].split(marker, 1)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'pipeline'", (pipeline,))
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('suggester', ?)", (suggester,))
+
+
+MIGRATIONS = [_v1, _v2, _v3]
+DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Project:
+    """An open project database."""
+
+    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.db = _connect(self.path, lock_timeout)
+        try:
+            _migrate(self.db, self.path)
+        except BaseException:
+            self.db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield self.db
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            _rollback(self.db)
+            raise _translate(exc, self.path) from exc
+        except BaseException:
+            _rollback(self.db)
+            raise
+
+    # ------------------------------------------------------------------ meta
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                       (key, value))
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    # ------------------------------------------------------------------ coding results
+
+    def save_codebook(self, codebook) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO codebooks VALUES (?, ?, ?, ?, ?, ?)",
+                       (codebook.sha256, codebook.name, codebook.version, codebook.path, codebook.source_text, _now()))
+
+    def codebook_source(self) -> dict | None:
+        """sha256, text and path of the codebook the active documents were coded with."""
+        row = self.db.execute("""SELECT c.sha256, c.text, c.path FROM codebooks c
+                                 JOIN documents d ON d.codebook = c.sha256 WHERE d.active = 1 LIMIT 1""").fetchone()
+        return dict(row) if row else None
+
+    def document_state(self, sha: str) -> tuple[str | None, str | None, str | None] | None:
+        """(codebook, pipeline, suggester) the document was last coded with; None if never."""
+        row = self.db.execute("SELECT codebook, pipeline, suggester FROM documents WHERE sha256 = ?",
+                              (sha,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
+                         warnings: Iterable[str], pipeline: str, codebook_sha: str,
+                         candidates: list[Candidate], suggester: str | None = None) -> None:
+        """Store one coded document and its candidates in one transaction (decisions are untouched)."""
+        with self.transaction() as db:
+            db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
+            db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
+                                                 codebook, active, suggester)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                          ON CONFLICT(sha256) DO UPDATE SET file=excluded.file, institution=excluded.institution,
+                          year=excluded.year, pages=excluded.pages, engine=excluded.engine,
+                          warnings=excluded.warnings, pipeline=excluded.pipeline, codebook=excluded.codebook,
+                          active=1, suggester=excluded.suggester""",
+                       (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
+                        pipeline, codebook_sha, suggester))
+            db.execute("DELETE FROM candidates WHERE document = ?", (sha,))
+            db.executemany(f"INSERT INTO candidates VALUES ({', '.join('?' * 18)})",
+                           [_candidate_row(c, codebook_sha) for c in candidates])
+
+    def update_document_meta(self, sha: str, file: str, institution: str, year: int | None) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
+            db.execute("UPDATE documents SET file = ?, institution = ?, year = ?, active = 1 WHERE sha256 = ?",
+                       (file, institution, year, sha))
+
+    def deactivate_missing(self, present: set[str]) -> None:
+        with self.transaction() as db:
+            for (sha,) in db.execute("SELECT sha256 FROM documents").fetchall():
+                if sha not in present:
+                    db.execute("UPDATE documents SET active = 0 WHERE sha256 = ?", (sha,))
+
+    def documents(self, active_only: bool = True) -> list[dict]:
+        query = "SELECT * FROM documents" + (" WHERE active = 1" if active_only else "") + " ORDER BY institution, year, file"
+        return [dict(row) for row in self.db.execute(query)]
+
+    def candidate_counts(self) -> dict[str, int]:
+        """Candidates per theme over the active documents."""
+        return dict(self.db.execute("""SELECT c.theme, COUNT(*) FROM candidates c JOIN documents d
+                                       ON d.sha256 = c.document WHERE d.active = 1 GROUP BY c.theme"""))
+
+    def candidates(self, *, theme: str | None = None, institution: str | None = None) -> list[dict]:
+        """Candidates of the active documents, joined with their document, in reading order."""
+        query = """SELECT c.*, d.file, d.institution, d.year, b.name AS codebook_name, b.version AS codebook_version
+                   FROM candidates c JOIN documents d ON d.sha256 = c.document
+                   JOIN codebooks b ON b.sha256 = c.codebook WHERE d.active = 1"""
+        args: list = []
+        if theme:
+            query += " AND c.theme = ?"
+            args.append(theme)
+        if institution:
+            query += " AND d.institution = ?"
+            args.append(institution)
+        query += " ORDER BY d.institution, d.year, d.file, c.page, c.start, c.theme"
+        return [_decode(dict(row)) for row in self.db.execute(query, args)]
+
+    # ------------------------------------------------------------------ decisions
+
+    def add_decision(self, candidate: dict, coder: str, decision: str, *, theme: str | None = None,
+                     polarity: str | None = None, note: str = "", codebook_version: str | None = None,
+                     role: str = "coder", origin: str | None = None) -> int:
+        """Append one decision and commit it at once ('pending' takes a decision back)."""
+        if decision not in DECISION_VALUES:
+            raise ValueError(f"decision must be one of {', '.join(DECISION_VALUES)}, not {decision!r}")
+        with self.transaction() as db:
+            return self._insert_decision(db, candidate, coder, decision, theme, polarity, note, codebook_version,
+                                         role, origin)
+
+    def add_decisions(self, items: list[dict], coder: str, role: str = "coder") -> int:
+        """Append many decisions in one transaction (all or nothing): for spreadsheet imports."""
+        with self.transaction() as db:
+            for item in items:
+                self._insert_decision(db, item["candidate"], coder, item["decision"], item.get("theme"),
+                                      item.get("polarity"), item.get("note", ""), item.get("codebook_version"),
+                                      role, None)
+        return len(items)
+
+    @staticmethod
+    def _insert_decision(db, candidate, coder, decision, theme, polarity, note, codebook_version, role, origin):
+        cur = db.execute(
+            """INSERT INTO decisions(candidate_id, coder, decision, theme, polarity, note, codebook_version,
+               document, page, quote, context, created_at, role, origin)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (candidate["id"], coder, decision, theme or candidate.get("theme"),
+             polarity or candidate.get("polarity"), note or "", codebook_version, candidate.get("document"),
+             candidate.get("page"), candidate.get("sentence"), candidate.get("context"), _now(), role, origin))
+        return int(cur.lastrowid)
+
+    def decision_log(self, coder: str | None = None, role: str | None = None) -> list[dict]:
+        query, args = "SELECT * FROM decisions WHERE 1=1", []
+        if coder is not None:
+            query += " AND coder = ?"
+            args.append(coder)
+        if role is not None:
+            query += " AND role = ?"
+            args.append(role)
+        return [dict(row) for row in self.db.execute(query + " ORDER BY seq", args)]
+
+    def latest_decisions(self, coder: str | None = None, role: str = "coder") -> dict[str, dict]:
+        """The current decision per candidate id (of one coder, or whoever decided last), 'pending' left out.
+
+        The log is append-only; the current decision is the latest row, and a 'pending' row
+        takes an earlier decision back (undo)."""
+        latest: dict[str, dict] = {}
+        for row in self.decision_log(coder, role):
+            latest[row["candidate_id"]] = row
+        return {cid: row for cid, row in latest.items() if row["decision"] != "pending"}
+
+    def coders(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT coder FROM decisions WHERE role = 'coder' ORDER BY coder")]
+
+    # ------------------------------------------------------------------ integrity and re-attachment
+
+    def orphan_decisions(self) -> list[dict]:
+        """Current decisions whose candidate no longer exists (moved by a re-extraction or codebook change)."""
+        log = self.decision_log()
+        if not log:
+            return []
+        live = {row[0] for row in self.db.execute(
+            "SELECT c.id FROM candidates c JOIN documents d ON d.sha256 = c.document WHERE d.active = 1")}
+        latest: dict[tuple, dict] = {}
+        moved: set[tuple] = set()
+        for row in log:
+            latest[(row["candidate_id"], row["coder"], row["role"])] = row
+            if row["origin"]:
+                moved.add((row["origin"], row["coder"], row["role"]))
+        return [row for key, row in latest.items()
+                if row["candidate_id"] not in live and row["decision"] != "pending" and key not in moved]
+
+    def reattach(self) -> tuple[int, list[dict]]:
+        """Move orphaned decisions to the candidate that now holds their quote; return (moved, not moved).
+
+        A decision moves when exactly one current candidate of the same theme, in a document of
+        the same file name or institution, contains its quote; the new row records its origin."""
+        orphans = self.orphan_decisions()
+        if not orphans:
+            return 0, []
+        docs = {d["sha256"]: d for d in self.documents(active_only=False)}
+        candidates = self.candidates()
+        moved, left = 0, []
+        for row in orphans:
+            old = docs.get(row["document"] or "", {})
+            quote = " ".join((row["quote"] or "").split())
+            matches = [c for c in candidates
+                       if c["theme"] == row["theme"] and quote
+                       and (c["file"] == old.get("file") or c["institution"] == old.get("institution"))
+                       and (quote in " ".join(c["passage"].split()) or quote in " ".join(c["context"].split()))]
+            if len(matches) == 1:
+                self.add_decision(matches[0], row["coder"], row["decision"], theme=row["theme"],
+                                  polarity=row["polarity"], note=row["note"], codebook_version=row["codebook_version"],
+                                  role=row["role"], origin=row["candidate_id"])
+                moved += 1
+            else:
+                left.append(row)
+        return moved, left
+
+    def integrity(self) -> list[str]:
+        """Problems found: SQLite's own checks, foreign keys, decisions that lost their candidate."""
+        problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        for row in self.orphan_decisions():
+            problems.append(f"decision #{row['seq']} of {row['coder']} ({row['decision']}, {row['theme']}) has no "
+                            f"candidate any more: {(row['quote'] or '')[:80]!r}")
+        return problems
+
+
+def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
+    return (c.id, c.document, c.theme, json.dumps(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
+            c.passage, c.context, c.polarity, json.dumps(c.qualifiers), c.score, int(c.weak),
+            json.dumps(c.terms, ensure_ascii=False), json.dumps(c.patterns, ensure_ascii=False), codebook_sha)
+
+
+def _decode(row: dict) -> dict:
+    for key in ("codes", "qualifiers", "terms", "patterns"):
+        row[key] = json.loads(row[key])
+    row["weak"] = bool(row["weak"])
+    return row
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> ProjectError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return ProjectError(f"{path}: the project is locked by another kwaliteitscan process; wait for it to "
+                            "finish and run again")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ProjectError(f"{path}: the project file is damaged ({exc}); restore it from a backup or run "
+                            "`kwaliteitscan integrity`")
+    return ProjectError(f"{path}: database error ({exc})")
+
+
+def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.exists() and path.stat().st_size > 0
+    db = None
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=timeout)
+        db.row_factory = sqlite3.Row
+        if existed:
+            with path.open("rb") as handle:
+                header = handle.read(16)
+            if header != b"SQLite format 3\x00":
+                raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another "
+                                   "--db path")
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db "
+                                   "path")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        if not existed:
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
+        raise _translate(exc, path) from exc
+    except ProjectError:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
+        for number in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version={number + 1}")
+            db.execute("COMMIT")
+    except sqlite3.DatabaseError as exc:
+        _rollback(db)
+        raise _translate(exc, path) from exc
+
+
+def default_db(corpus: Path) -> Path:
+    """The project file: `kwaliteitscan.sqlite` inside the corpus folder (beside a single PDF)."""
+    corpus = Path(corpus)
+    return (corpus if corpus.is_dir() else corpus.parent) / DEFAULT_DB_NAME
+
+
+def run_label(pipeline: str, suggester: str | None) -> str:
+    """How a run is shown: the spaCy pipeline, and the suggester (its sha) when one took part."""
+    return pipeline + (f"+suggester {suggester}" if suggester else "")

@@ -1,0 +1,25 @@
+"""How statuses and institutions are written in every report format (Dutch, from the model)."""
+
+from __future__ import annotations
+
+import re
+
+from .model import STATUS_NL
+
+SYMBOL = {"present": "●", "unclear": "◐", "absent": "○"}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]!#<>|])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside a Markdown table cell: no table, code, link, image or HTML syntax."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return re.sub(r"(?i)javascript:", "javascript&#58;", text)
+
+
+def cell_text(cell, reviewed_mark: bool = True) -> str:
+    mark = "✓" if cell.reviewed else "?"
+    return f"{SYMBOL[cell.status]} {STATUS_NL[cell.status]} {mark}" if reviewed_mark else STATUS_NL[cell.status]
+
+
+def display_name(inst) -> str:
+    return f"{inst.institution} ({inst.year})" if inst.year else inst.institution

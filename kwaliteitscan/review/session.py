@@ -1,0 +1,159 @@
+"""The review session: pure logic, no terminal. review_tui.py draws it and reads keys.
+
+A coder walks through the candidates they have not decided yet. Every decision is
+appended to the project's decision log and committed at once, so quitting or a crash
+loses nothing already answered, and the next session resumes at the first undecided
+candidate. A coder sees only their own decisions (blind double coding). In resolve mode a
+lead coder walks through the candidates on which the named coders disagree and records
+the final decision (role 'final').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..project.store import Project
+
+KEYS = {
+    "c": "confirm", "r": "reject", "u": "uncertain", "m": "move to another theme", "p": "flip polarity",
+    "n": "note", "s": "skip", "z": "undo", "q": "quit", "?": "help",
+}
+
+
+@dataclass
+class Pending:
+    """Edits to the current candidate that go with the next decision."""
+
+    polarity: str | None = None
+    note: str = ""
+
+
+@dataclass
+class ReviewSession:
+    project: Project
+    coder: str
+    theme: str | None = None
+    institution: str | None = None
+    codebook_version: str | None = None
+    resolve_coders: tuple[str, ...] = ()
+    queue: list[dict] = field(default_factory=list)
+    position: int = 0
+    pending: Pending = field(default_factory=Pending)
+    history: list[tuple[int, dict]] = field(default_factory=list)  # (queue position, candidate) per decision
+
+    def __post_init__(self) -> None:
+        if not self.coder or self.coder.startswith("@"):
+            raise ValueError("a coder name is needed (and may not start with '@')")
+        candidates = self.project.candidates(theme=self.theme, institution=self.institution)
+        self.all = candidates
+        if self.resolve_coders:
+            candidates = [c for c in candidates if c["id"] in self.disagreements()]
+        decided = self._decided()
+        self.queue = [c for c in candidates if c["id"] not in decided]
+        self.total = len(candidates)
+
+    @property
+    def role(self) -> str:
+        return "final" if self.resolve_coders else "coder"
+
+    def _decided(self) -> dict[str, dict]:
+        return self.project.latest_decisions(self.coder if self.role == "coder" else None, role=self.role)
+
+    def disagreements(self) -> dict[str, dict[str, dict | None]]:
+        """Candidates on which the resolve coders differ (or not all of them decided): id -> coder -> decision."""
+        by_coder = {name: self.project.latest_decisions(name) for name in self.resolve_coders}
+        out = {}
+        for cand in self.all:
+            views = {name: by_coder[name].get(cand["id"]) for name in self.resolve_coders}
+            keys = {_decision_key(v) for v in views.values()}
+            if any(v is not None for v in views.values()) and len(keys) > 1:
+                out[cand["id"]] = views
+        return out
+
+    # ------------------------------------------------------------------ what to show
+
+    def current(self) -> dict | None:
+        return self.queue[self.position] if self.position < len(self.queue) else None
+
+    def shown_polarity(self) -> str | None:
+        cand = self.current()
+        return None if cand is None else (self.pending.polarity or cand["polarity"])
+
+    def progress(self) -> tuple[int, int, dict[str, tuple[int, int]]]:
+        """(decided, total, theme -> (decided, total)) for this coder over the session's candidates."""
+        decided = self._decided()
+        per: dict[str, list[int]] = {}
+        ids = {c["id"] for c in self.queue} | set(decided)
+        pool = [c for c in self.all if c["id"] in ids] if self.resolve_coders else self.all
+        for cand in pool:
+            slot = per.setdefault(cand["theme"], [0, 0])
+            slot[1] += 1
+            slot[0] += cand["id"] in decided
+        done = sum(v[0] for v in per.values())
+        return done, sum(v[1] for v in per.values()), {k: (v[0], v[1]) for k, v in sorted(per.items())}
+
+    def other_views(self) -> dict[str, dict | None]:
+        """In resolve mode: what each coder decided on the current candidate."""
+        cand = self.current()
+        if cand is None or not self.resolve_coders:
+            return {}
+        return {name: self.project.latest_decisions(name).get(cand["id"]) for name in self.resolve_coders}
+
+    # ------------------------------------------------------------------ actions
+
+    def decide(self, decision: str, theme: str | None = None) -> dict:
+        cand = self.current()
+        if cand is None:
+            raise IndexError("nothing left to review")
+        self.project.add_decision(cand, self.coder, decision, theme=theme or cand["theme"],
+                                  polarity=self.pending.polarity or cand["polarity"], note=self.pending.note,
+                                  codebook_version=self.codebook_version, role=self.role)
+        self.history.append((self.position, cand))
+        self.pending = Pending()
+        self.position += 1
+        return cand
+
+    def confirm(self) -> dict:
+        return self.decide("confirmed")
+
+    def reject(self) -> dict:
+        return self.decide("rejected")
+
+    def uncertain(self) -> dict:
+        return self.decide("uncertain")
+
+    def move(self, theme: str) -> dict:
+        """The passage is evidence, but for another theme: confirmed under `theme`."""
+        return self.decide("confirmed", theme=theme)
+
+    def flip_polarity(self) -> str:
+        cand = self.current()
+        now = self.pending.polarity or cand["polarity"]
+        self.pending.polarity = "negative" if now == "positive" else "positive"
+        return self.pending.polarity
+
+    def note(self, text: str) -> None:
+        self.pending.note = text.strip()
+
+    def skip(self) -> None:
+        if self.current() is not None:
+            self.pending = Pending()
+            self.position += 1
+
+    def undo(self) -> dict | None:
+        """Take the last decision of this session back (a 'pending' row in the log) and return to it."""
+        if not self.history:
+            return None
+        position, cand = self.history.pop()
+        self.project.add_decision(cand, self.coder, "pending", note="undo", codebook_version=self.codebook_version,
+                                  role=self.role)
+        self.position = position
+        self.pending = Pending()
+        return cand
+
+
+def _decision_key(row: dict | None):
+    if row is None:
+        return None
+    return (row["decision"], row["theme"], row["polarity"]) if row["decision"] == "confirmed" else (row["decision"],)
+

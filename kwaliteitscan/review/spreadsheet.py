@@ -1,0 +1,178 @@
+"""Export candidates (with their current decision) to JSONL, CSV and XLSX.
+
+Passage text comes from untrusted PDFs: spreadsheet cells that would start a formula are
+neutralised (a leading apostrophe), control characters are dropped, and cells are cut to
+Excel's limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from ..untrusted import safe_cell
+
+COLUMNS = ("id", "document", "institution", "year", "page", "theme", "code", "polarity", "qualifiers", "score",
+           "matched_terms", "passage", "context", "decision", "coder", "note", "codebook")
+DECISIONS = ("pending", "confirmed", "rejected", "uncertain")
+
+
+def export_rows(candidates: list[dict], decisions: dict[str, dict]) -> list[dict]:
+    """One row per candidate in the documented column order."""
+    rows = []
+    for c in candidates:
+        decision = decisions.get(c["id"], {})
+        rows.append({
+            "id": c["id"], "document": c["file"], "institution": c["institution"], "year": c["year"],
+            "page": c["page"], "theme": c["theme"], "code": ";".join(c["codes"]), "polarity": c["polarity"],
+            "qualifiers": ";".join(c["qualifiers"]), "score": round(float(c["score"]), 3),
+            "matched_terms": ";".join(c["terms"]), "passage": c["passage"], "context": c["context"],
+            "decision": decision.get("decision", "pending"), "coder": decision.get("coder", ""),
+            "note": decision.get("note", ""),
+            "codebook": f"{c['codebook_name']} {c['codebook_version']} ({c['codebook'][:12]})",
+        })
+    return rows
+
+
+def write_jsonl(rows: list[dict], out: io.TextIOBase) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def write_csv(rows: list[dict], out: io.TextIOBase) -> None:
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
+
+
+def write_xlsx(rows: list[dict], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "candidates"
+    ws.append(list(COLUMNS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell(row[k]) for k in COLUMNS])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("'"):
+                cell.data_type = "s"  # store as text, never as a formula
+    column = COLUMNS.index("decision") + 1
+    letter = ws.cell(row=1, column=column).column_letter
+    choice = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=False,
+                            showErrorMessage=True, errorTitle="Ongeldige beslissing",
+                            error="Kies pending, confirmed, rejected of uncertain.")
+    choice.add(f"{letter}2:{letter}{max(len(rows) + 1, 2)}")
+    ws.add_data_validation(choice)
+    ws.freeze_panes = "A2"
+    widths = {"passage": 80, "context": 60, "note": 30, "matched_terms": 25, "institution": 24, "document": 28}
+    for index, name in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = widths.get(name, 12)
+        if name in ("passage", "context"):
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.save(path)
+
+
+def export(rows: list[dict], fmt: str, out: Path | None) -> str | None:
+    """Write rows in `fmt` to `out`; without `out`, return the text (jsonl, csv only)."""
+    if fmt == "xlsx":
+        if out is None:
+            raise ValueError("xlsx needs an output file")
+        write_xlsx(rows, out)
+        return None
+    buffer = io.StringIO()
+    (write_jsonl if fmt == "jsonl" else write_csv)(rows, buffer)
+    if out is None:
+        return buffer.getvalue()
+    out.write_text(buffer.getvalue(), encoding="utf-8")
+    return None
+
+
+# --------------------------------------------------------------------------- import
+
+
+def read_sheet(path: Path) -> list[tuple[int, dict]]:
+    """Rows of a CSV or XLSX export as (row number as the user sees it, {column: value})."""
+    from ..errors import InputError
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:
+                rows = list(book.active.iter_rows(values_only=True))
+            finally:
+                book.close()
+            header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+            body = [(i, dict(zip(header, row))) for i, row in enumerate(rows[1:], start=2)]
+        elif suffix == ".csv":
+            with open(path, newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                header = reader.fieldnames or []
+                body = [(i, row) for i, row in enumerate(reader, start=2)]
+        else:
+            raise InputError(f"{path}: import reads .csv or .xlsx files made by `kwaliteitscan export`")
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl/csv raise many kinds on a damaged file
+        raise InputError(f"{path}: cannot be read as {suffix[1:]} ({type(exc).__name__}: {exc}); "
+                         "export it again") from None
+    missing = {"id", "decision"} - set(header)
+    if missing:
+        raise InputError(f"{path}: the first row must name the columns; missing: {', '.join(sorted(missing))}")
+    return body
+
+
+def _text(value) -> str:
+    text = "" if value is None else str(value).strip()
+    return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def plan_import(rows: list[tuple[int, dict]], candidates: dict[str, dict], current: dict[str, dict],
+                themes: set[str]) -> tuple[list[dict], list[str]]:
+    """Decisions to append from spreadsheet rows, and the errors (by row number).
+
+    A row whose decision, theme, polarity and note equal the coder's current decision is
+    not appended again; an empty or 'pending' decision on an undecided candidate is skipped."""
+    items, errors = [], []
+    for number, row in rows:
+        cid = _text(row.get("id"))
+        decision = _text(row.get("decision")).lower() or "pending"
+        if not cid:
+            errors.append(f"row {number}: empty id")
+            continue
+        cand = candidates.get(cid)
+        if cand is None:
+            errors.append(f"row {number}: unknown id {cid!r} (not a candidate of this project)")
+            continue
+        if decision not in DECISIONS:
+            errors.append(f"row {number}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
+            continue
+        theme = _text(row.get("theme")) or cand["theme"]
+        if theme not in themes:
+            errors.append(f"row {number}: theme {theme!r} is not a theme of the codebook")
+            continue
+        polarity = _text(row.get("polarity")) or cand["polarity"]
+        if polarity not in ("positive", "negative"):
+            errors.append(f"row {number}: polarity {polarity!r} must be positive or negative")
+            continue
+        note = _text(row.get("note"))
+        now = current.get(cid)
+        if now is None and decision == "pending":
+            continue
+        if now is not None and (now["decision"], now["theme"], now["polarity"], now["note"]) == (
+                decision, theme, polarity, note):
+            continue
+        items.append({"candidate": cand, "decision": decision, "theme": theme, "polarity": polarity, "note": note,
+                      "row": number})
+    return items, errors
