@@ -7,6 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -152,7 +152,7 @@ def value_pattern(value: Any, source: str, line: int, *, underscores: bool = Fal
 # --------------------------------------------------------------------------- reading files
 
 
-def _read_text(path: Path) -> str:
+def read_dictionary_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -205,7 +205,7 @@ def _quanteda_node(key: Any, value: Any, parent: dict, source: str) -> _Node:
     return node
 
 
-def _wordstat_tree(text: str, source: str) -> list[_Node]:
+def wordstat_tree(text: str, source: str) -> list[_Node]:
     """Top-level categories of a WordStat .cat file.
 
     The format (as read by quanteda's read_dict_wordstat): one item a line; indentation
@@ -270,7 +270,7 @@ def _check_filled(node: _Node, source: str) -> None:
 # --------------------------------------------------------------------------- tree -> codebook data
 
 
-def _tree_data(roots: list[_Node], name: str, source: str, fmt: str) -> dict:
+def tree_data(roots: list[_Node], name: str, source: str, fmt: str) -> dict:
     underscores = fmt == "wordstat"
     where = f"{Path(source).name} ({'WordStat .cat' if fmt == 'wordstat' else 'quanteda YAML'} dictionary)"
     themes: dict[str, dict] = {}
@@ -326,7 +326,7 @@ def _number(value: float) -> str:
 def quanteda_to_codebook_data(data: dict, name: str, source: str | None = None) -> dict:
     """Codebook data from an already loaded quanteda YAML dictionary (used by `load_codebook`)."""
     source = source or name
-    return _tree_data(_quanteda_tree(data, source), name, source, "quanteda")
+    return tree_data(_quanteda_tree(data, source), name, source, "quanteda")
 
 
 def detect_format(path: Path, text: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CodebookError
-from .dictionaries import (FORMATS, _read_text, _tree_data, _wordstat_tree, detect_format,
+from .dictionaries import (FORMATS, read_dictionary_text, tree_data, wordstat_tree, detect_format,
                            quanteda_to_codebook_data)
 from .patterns import MAX_PATTERN, can_backtrack_badly, parse_pattern
 from .yamltext import YamlList, YamlMap, load_yaml
@@ -324,11 +324,11 @@ def import_dictionary(path: Path | str, format: str | None = None) -> dict:
     path = Path(path)
     if format is not None and format not in FORMATS:
         raise CodebookError(f"unknown dictionary format {format!r}; use one of {', '.join(FORMATS)}")
-    text = _read_text(path)
+    text = read_dictionary_text(path)
     fmt = format or detect_format(path, text)
     source = str(path)
     if fmt == "wordstat":
-        data = _tree_data(_wordstat_tree(text, source), path.stem, source, fmt)
+        data = tree_data(wordstat_tree(text, source), path.stem, source, fmt)
     else:
         loaded = load_yaml(text, source)
         if isinstance(loaded, dict) and "themes" in loaded:

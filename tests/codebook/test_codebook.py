@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 from kwaliteitscan.cli import app
 from kwaliteitscan.codebook import DEFAULT_CODEBOOK, load_codebook
 from kwaliteitscan.errors import CodebookError
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 MINI = (DATA / "mini.yaml").read_text(encoding="utf-8")
 runner = CliRunner()
 

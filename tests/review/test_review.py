@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -19,8 +18,9 @@ from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.errors import ProjectError
 from kwaliteitscan.review.session import ReviewSession
 from kwaliteitscan.project.store import SCHEMA_VERSION, Project
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 runner = CliRunner()
 
 BODY = ("# 4 Stages\n\nWij erkennen dat stagediscriminatie een probleem is. Die erkenning delen wij.\n\n"
@@ -256,7 +256,7 @@ def test_not_a_project_locked_and_corrupt(tmp_path):
     blocker.execute("BEGIN EXCLUSIVE")
     project = Project.__new__(Project)
     with pytest.raises(ProjectError, match="locked by another kwaliteitscan process"):
-        project.__init__(good)
+        project.__init__(good, lock_timeout=0.2)  # the lock is held: no need to wait the full 5 s
         project.set_meta("x", "y")
     blocker.execute("ROLLBACK")
     broken = tmp_path / "broken.sqlite"

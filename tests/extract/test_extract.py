@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,8 +11,8 @@ from kwaliteitscan.extract.extractor import Cache, extract_file, extract_many
 from kwaliteitscan.extract.layout import layout_page, page_text
 from kwaliteitscan.extract.pdfsource import Line, RawPage
 
-from . import pdfs
-from .conftest import CORPUS
+from .. import pdfs
+from ..conftest import CORPUS
 
 
 def flat(text: str) -> str:

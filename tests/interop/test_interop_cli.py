@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import yaml
 from typer.testing import CliRunner
@@ -12,8 +11,9 @@ from kwaliteitscan.codebook import load_codebook
 from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.interop.refiqda import read_qdpx
 from kwaliteitscan.project.store import Project
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 runner = CliRunner()
 
 

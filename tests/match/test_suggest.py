@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -18,6 +17,7 @@ from kwaliteitscan.match.matcher import Matcher, code_document
 from kwaliteitscan.segment.nlp import load_pipeline
 from kwaliteitscan.segment.segmenter import segment
 from kwaliteitscan.match.suggest import FORMAT, Suggester, head_terms, text_terms, train, weigh
+from ..conftest import DATA_DIR, ROOT
 
 runner = CliRunner()
 THEMES = ["reporting_desk", "goals"]
@@ -149,38 +149,38 @@ def test_cli_trains_on_a_hand_coded_corpus_and_codes_with_the_suggester(tmp_path
         (corpus / "gold" / f"roc-{n}-2024.yaml").write_text(json.dumps(gold), encoding="utf-8")
     model = tmp_path / "s.json"
     result = runner.invoke(app, ["suggester", "train", str(corpus), "--out", str(model), "--threshold", "0.5",
-                                 "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+                                 "--codebook", str(DATA_DIR / "mini.yaml")])
     assert result.exit_code == 0, result.output
     assert "trained on 4 documents" in result.output
     loaded = Suggester.load(model)
     assert loaded.threshold == 0.5 and loaded.requires == ("discriminatie",)
     # unknown cue: one-line error
     result = runner.invoke(app, ["suggester", "train", str(corpus), "--out", str(model), "--requires", "geen_cue",
-                                 "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+                                 "--codebook", str(DATA_DIR / "mini.yaml")])
     assert result.exit_code != 0 and "no cue geen_cue" in result.output
     # coding with it: the keyword-less sentences become suggestions; the project records the suggester
     result = runner.invoke(app, ["code", str(corpus), "--suggest", str(model),
-                                 "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+                                 "--codebook", str(DATA_DIR / "mini.yaml")])
     assert result.exit_code == 0, result.output
     assert "candidates: reporting_desk" in result.output and "+suggester" in result.output
     # the self-audit of one agenda takes it too, and says so
     audit_out = tmp_path / "audit.json"
     result = runner.invoke(app, ["audit", str(corpus / "roc-0-2024.pdf"), "--suggest", str(model), "--format", "json",
-                                 "--out", str(audit_out), "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+                                 "--out", str(audit_out), "--codebook", str(DATA_DIR / "mini.yaml")])
     assert result.exit_code == 0, result.output
     assert "+suggester" in json.loads(audit_out.read_text(encoding="utf-8"))["pipeline"]
     # a suggester for themes the codebook lacks is refused
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(model_data(themes=["onbekend", "goals"])), encoding="utf-8")
     result = runner.invoke(app, ["code", str(corpus), "--suggest", str(bad),
-                                 "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+                                 "--codebook", str(DATA_DIR / "mini.yaml")])
     assert result.exit_code != 0 and "onbekend" in result.output
 
 
 def test_the_bundled_suggester_fits_the_bundled_codebook():
     from kwaliteitscan.codebook import load_codebook
 
-    bundled = Path(__file__).parent.parent / "codebooks" / "stagediscriminatie.suggester.json"
+    bundled = ROOT / "codebooks" / "stagediscriminatie.suggester.json"
     model = Suggester.load(bundled)
     assert set(model.themes) == set(load_codebook(None).theme_ids) and model.requires == ("discriminatie",)
     assert 0.0 < model.threshold < 1.0 and model.meta["documents"] >= 30
@@ -262,7 +262,7 @@ def test_training_skips_a_bad_pdf_and_a_coding_without_pdf_and_says_so(tmp_path,
         (corpus / "gold" / f"{name}.yaml").write_text(json.dumps(gold), encoding="utf-8")
     model = tmp_path / "s.json"
     result = runner.invoke(app, ["suggester", "train", str(corpus), "--out", str(model),
-                                 "--codebook", str(Path(__file__).parent / "data" / "mini.yaml")])
+                                 "--codebook", str(DATA_DIR / "mini.yaml")])
     assert result.exit_code == 10, result.output  # partial: some files failed, the rest was used
     skipped = [line for line in result.output.splitlines() if line.startswith("skipped:")]
     assert len(skipped) == 2

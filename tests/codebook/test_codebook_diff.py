@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.errors import InputError
 from kwaliteitscan.extract.extractor import default_cache_dir
 from kwaliteitscan.project.store import Project
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 MINI = (DATA / "mini.yaml").read_text(encoding="utf-8")
 
 

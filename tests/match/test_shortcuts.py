@@ -5,7 +5,6 @@ rule-based segmentation of the blank pipeline (against spaCy's own components)."
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from kwaliteitscan.extract.extractor import Cache, extract_many
 from kwaliteitscan.match.matcher import Matcher, code_document, regex_gate
 from kwaliteitscan.segment.nlp import load_pipeline
 from kwaliteitscan.segment.segmenter import segment
+from ..conftest import ROOT
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = ROOT / "corpus"
 
 
 @pytest.mark.parametrize("pattern, text, admitted", [

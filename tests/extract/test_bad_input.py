@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +12,7 @@ from kwaliteitscan.cli import app
 from kwaliteitscan.errors import PARTIAL_FAILURE
 from kwaliteitscan.extract.extractor import Cache, extract_file, extract_many
 
-from . import pdfs
+from .. import pdfs
 
 
 @pytest.fixture

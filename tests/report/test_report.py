@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -22,9 +21,10 @@ from kwaliteitscan.report.markdown import render_markdown
 from kwaliteitscan.report.tables import render_csv, render_json, write_xlsx
 from kwaliteitscan.project.store import Project
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
+from ..conftest import DATA_DIR
 
-GOLDEN = Path(__file__).parent / "data" / "golden"
+GOLDEN = DATA_DIR / "golden"
 THEMES = ("acknowledgement", "goals", "monitoring", "social_norm", "professionals", "reporting_desk",
           "informing_students", "objective_matching")
 POINTS = ("acknowledge_problem", "inform_students", "professionalise_staff", "assign_responsibility",

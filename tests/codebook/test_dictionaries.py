@@ -14,8 +14,9 @@ from kwaliteitscan.extract.extractor import Document, Page
 from kwaliteitscan.match.matcher import Matcher, code_document
 from kwaliteitscan.segment.nlp import load_pipeline
 from kwaliteitscan.segment.segmenter import segment
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 DICTS = DATA / "dictionaries"
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from kwaliteitscan import __version__
 from kwaliteitscan.cli import app
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 runner = CliRunner()
 

@@ -15,8 +15,9 @@ from kwaliteitscan.interop.refiqda import (CODEBOOK_NS, PAGE_SEPARATOR, PROJECT_
                                    export_qdpx, is_guid, read_qdpx, representation_text, user_guid)
 from kwaliteitscan.extract.extractor import Page
 from kwaliteitscan.project.store import Project
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 XSD = DATA / "refiqda" / "Project-mrt2019.xsd"
 P = f"{{{PROJECT_NS}}}"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -19,8 +18,9 @@ from kwaliteitscan.segment.nlp import load_pipeline
 from kwaliteitscan.segment.segmenter import segment
 from kwaliteitscan.report.status import checklist, statuses
 from kwaliteitscan.project.store import Project
+from ..conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 runner = CliRunner()
 
 
