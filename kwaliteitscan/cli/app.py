@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from .. import __version__
+from ..version import __version__
 from ..errors import KwaliteitscanError
 from . import code, codebook, export, extract, report, review, suggester
 from .output import err_console, escape, state

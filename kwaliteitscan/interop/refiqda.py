@@ -48,7 +48,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from .. import __version__
+from ..version import __version__
 from ..errors import InputError, UsageError
 from ..extract.corpus import find_coded_pdf, find_pdfs
 from ..extract.extractor import extract_many
