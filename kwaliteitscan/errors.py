@@ -12,9 +12,11 @@ class KwaliteitscanError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, details: list[str] | tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
+        #: lines that go before the message, one per problem found (e.g. each bad row of a spreadsheet)
+        self.details = tuple(details)
 
     def __str__(self) -> str:
         return self.message

@@ -33,7 +33,10 @@ class _Translating(TyperGroup):
         except KwaliteitscanError as exc:
             if state["debug"]:
                 raise
-            err_console().print(f"[red]error:[/red] {escape(exc.message)}")
+            console = err_console()
+            for line in exc.details:
+                console.print(f"  {escape(line)}")
+            console.print(f"[red]error:[/red] {escape(exc.message)}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console().print("[yellow]interrupted[/yellow]")

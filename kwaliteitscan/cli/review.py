@@ -56,25 +56,15 @@ def import_decisions(
     = False,
 ) -> None:
     """Read decisions back from a spreadsheet; nothing is applied from a file with errors."""
-    from ..errors import InputError
-    from ..review.spreadsheet import plan_import, read_sheet
+    from ..review.spreadsheet import import_sheet
 
-    rows = read_sheet(file)
     with open_project(corpus, db) as project:
-        book = project_codebook(project)
-        candidates = {c["id"]: c for c in project.candidates()}
-        items, errors = plan_import(rows, candidates, project.latest_decisions(coder), set(book.theme_ids))
-        console = err_console()
-        for error in errors:
-            console.print(f"[red]{escape(str(file))}:[/red] {escape(error)}")
-        if errors and not skip_invalid:
-            raise InputError(f"{file}: {len(errors)} row(s) with errors, nothing applied; fix them or use "
-                             "--skip-invalid")
-        for item in items:
-            item["codebook_version"] = f"{book.name} {book.version}"
-        project.add_decisions(items, coder)
-        typer.echo(f"{len(items)} decision(s) of {coder} imported from {file}"
-                   + (f"; {len(errors)} invalid row(s) skipped" if errors else ""))
+        applied, errors = import_sheet(project, project_codebook(project), file, coder, skip_invalid=skip_invalid)
+    console = err_console()
+    for error in errors:
+        console.print(f"[red]{escape(str(file))}:[/red] {escape(error)}")
+    typer.echo(f"{applied} decision(s) of {coder} imported from {file}"
+               + (f"; {len(errors)} invalid row(s) skipped" if errors else ""))
     if errors:
         raise typer.Exit(PARTIAL_FAILURE)
 

@@ -176,3 +176,21 @@ def plan_import(rows: list[tuple[int, dict]], candidates: dict[str, dict], curre
         items.append({"candidate": cand, "decision": decision, "theme": theme, "polarity": polarity, "note": note,
                       "row": number})
     return items, errors
+
+
+def import_sheet(project, book, file: Path, coder: str, *, skip_invalid: bool = False) -> tuple[int, list[str]]:
+    """Apply the decisions of a spreadsheet made by `export` as `coder`'s: (applied, row errors).
+
+    Nothing is applied from a file with errors unless `skip_invalid`; then the valid rows are."""
+    from ..errors import InputError
+
+    rows = read_sheet(file)
+    candidates = {c["id"]: c for c in project.candidates()}
+    items, errors = plan_import(rows, candidates, project.latest_decisions(coder), set(book.theme_ids))
+    if errors and not skip_invalid:
+        raise InputError(f"{file}: {len(errors)} row(s) with errors, nothing applied; fix them or use "
+                         "--skip-invalid", details=[f"{file}: {e}" for e in errors])
+    for item in items:
+        item["codebook_version"] = f"{book.name} {book.version}"
+    project.add_decisions(items, coder)
+    return len(items), errors

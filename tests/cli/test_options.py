@@ -1,0 +1,91 @@
+"""One meaning per option across commands: --final, --coder, the corpus argument, and the one
+error handler that turns every library error into one line and its exit code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from kwaliteitscan.cli import app
+from kwaliteitscan.pipeline.code import code_corpus
+from kwaliteitscan.project import Project
+
+from ..conftest import DATA_DIR
+
+runner = CliRunner()
+BODY = """# 3 Stagediscriminatie
+
+Wij erkennen dat stagediscriminatie een probleem is bij onze leerbedrijven.
+
+Een apart meldpunt voor discriminatie achten wij niet nodig.
+
+Bedrijven kiezen een student op de klik.
+"""
+
+
+@pytest.fixture
+def coded(tmp_path, make_pdf):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(BODY, name="corpus/roc-aap-2024.pdf")
+    summary = code_corpus(folder, DATA_DIR / "mini.yaml", jobs=1)
+    with Project(summary.db) as project:
+        first, second, third = project.candidates()[:3]
+        for coder in ("anna", "bram"):  # agreed on the first
+            project.add_decision(first, coder, "confirmed")
+        project.add_decision(second, "anna", "confirmed")  # disagreed on the second, resolved by the lead
+        project.add_decision(second, "bram", "rejected")
+        project.add_decision(second, "lead", "rejected", role="final")
+        project.add_decision(third, "anna", "confirmed")  # only one coder: not final
+        ids = first["id"], second["id"], third["id"]
+    return folder, ids
+
+
+def test_final_means_resolved_else_agreed_in_report_and_export(coded):
+    folder, (agreed, resolved, single) = coded
+    report = json.loads(runner.invoke(app, ["report", str(folder), "--final", "--format", "json"]).output)
+    in_report = {ev["candidate_id"]: ev["decision"] for inst in report["institutions"]
+                 for cell in inst["themes"].values() for ev in cell["evidence"]}
+    exported = runner.invoke(app, ["export", str(folder), "--final", "--format", "csv"]).output
+    in_export = {row["id"]: row["decision"] for row in csv.DictReader(io.StringIO(exported))}
+    expected = {agreed: "confirmed", resolved: "rejected", single: "pending"}
+    assert {cid: in_export[cid] or "pending" for cid in expected} == expected
+    assert {cid: in_report.get(cid, "rejected") for cid in expected} == expected  # rejected is no evidence
+
+
+@pytest.mark.parametrize("command", [["report"], ["export", "--format", "csv"]])
+def test_final_and_coder_together_is_a_usage_error_everywhere(coded, command):
+    folder, _ = coded
+    result = runner.invoke(app, [command[0], str(folder), *command[1:], "--final", "--coder", "anna"])
+    assert result.exit_code == 2
+    assert "--coder NAME or --final" in result.output
+
+
+@pytest.mark.parametrize("command", ["report", "export", "agreement", "integrity", "review", "compare"])
+def test_the_corpus_is_the_first_argument_and_a_missing_project_is_one_line(tmp_path, command):
+    extra = {"agreement": ["--coders", "a,b"], "review": ["--coder", "a"], "compare": ["--years", "2024,2026"]}
+    result = runner.invoke(app, [command, str(tmp_path), *extra.get(command, [])])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "no project yet" in result.output
+
+
+def test_import_takes_the_corpus_first_too(coded, tmp_path):
+    folder, _ = coded
+    sheet = tmp_path / "sheet.csv"
+    assert runner.invoke(app, ["export", str(folder), "--format", "csv", "--coder", "anna", "--out",
+                               str(sheet)]).exit_code == 0
+    result = runner.invoke(app, ["import", str(folder), str(sheet), "--coder", "anna"])
+    assert result.exit_code == 0, result.output
+    assert "decision(s) of anna imported" in result.output
+
+
+def test_library_errors_of_a_subcommand_pass_the_one_handler(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nthemes: [", encoding="utf-8")
+    result = runner.invoke(app, ["codebook", "validate", str(bad)])
+    assert result.exit_code == 4
+    assert result.output.startswith("error:") and "Traceback" not in result.output
