@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import PARTIAL_FAILURE
-from ..project import open_project, project_codebook
 from .output import CoderOpt, CorpusArg, DbOpt, err_console, escape
 
 
@@ -24,6 +23,8 @@ def review(
     coders: Annotated[Optional[str], typer.Option("--coders", help="With --resolve: the coders, e.g. A,B.")] = None,
 ) -> None:
     """Review pending candidates one at a time with single keys; every decision is saved at once."""
+    from ..project import open_project, project_codebook
+
     from ..errors import UsageError
     from ..review.session import ReviewSession
     from ..review.terminal import run as run_tui
@@ -56,6 +57,8 @@ def import_decisions(
     = False,
 ) -> None:
     """Read decisions back from a spreadsheet; nothing is applied from a file with errors."""
+    from ..project import open_project, project_codebook
+
     from ..review.spreadsheet import import_sheet
 
     with open_project(corpus, db) as project:
@@ -75,6 +78,8 @@ def agreement(
     db: DbOpt = None,
 ) -> None:
     """Inter-coder agreement: percent, Cohen's kappa, Krippendorff's alpha, per theme; disagreements."""
+    from ..project import open_project, project_codebook
+
     from rich.console import Console
     from rich.table import Table
 
@@ -119,6 +124,8 @@ def integrity(
     db: DbOpt = None,
 ) -> None:
     """Check the project: SQLite integrity, foreign keys, and decisions that lost their passage."""
+    from ..project import open_project
+
     from ..errors import ProjectError
 
     with open_project(corpus, db) as project:

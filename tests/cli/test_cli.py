@@ -55,6 +55,14 @@ def test_importing_the_cli_does_not_import_heavy_libraries():
     assert out.strip() == "[]"
 
 
+def test_importing_the_cli_imports_no_stage_of_the_library():
+    """--help stays as fast as typer allows: the stages are imported by the command that runs."""
+    code = ("import sys, kwaliteitscan.cli; print(sorted({m.split('.')[1] for m in sys.modules "
+            "if m.startswith('kwaliteitscan.')}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['cli', 'errors', 'version']"
+
+
 def test_extract_json_one_document_is_an_object_several_are_a_list(make_pdf):
     one = make_pdf("Eerste document.", name="een.pdf")
     two = make_pdf("Tweede document.", name="twee.pdf")
