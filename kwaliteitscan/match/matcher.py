@@ -649,3 +649,9 @@ def _candidate(sha, page, block, sentences, theme, polarity, members, context, b
         terms=tuple(sorted({text for _, _, text in hits})),
         patterns=tuple(sorted({f"{code.id}: {pattern.source}" for code, pattern, _ in hits})),
     )
+
+
+def sentence_themes(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher,
+                    heading: bool = False) -> set[str]:
+    """The themes whose patterns occur in one sentence, before any requires / exclude / scope rule."""
+    return set(_match(page, sentence, matcher, heading).codes)

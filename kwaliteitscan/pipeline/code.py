@@ -27,6 +27,7 @@ from ..extract.corpus import Entry, corpus_entries, find_pdfs
 from ..errors import InputError
 from ..extract.extractor import Cache, Document, extract_many
 from ..match.matcher import Candidate, Matcher, code_document
+from ..match.passages import Passage, passages_of
 from ..project.store import Project, default_db, run_label
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import segmented
@@ -67,9 +68,13 @@ def _matcher(codebook: Codebook) -> Matcher:
 
 
 
-def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None) -> list[Candidate]:
-    """Segment (from cache when possible) and match one document."""
-    return code_document(segmented(doc, codebook.language, pipeline, cache_root), _matcher(codebook))
+def code_one(doc: Document, codebook: Codebook, pipeline: str,
+             cache_root: Path | None = None) -> tuple[list[Candidate], list[Passage]]:
+    """Segment (from cache when possible) and match one document: its candidates and all its passages."""
+    seg = segmented(doc, codebook.language, pipeline, cache_root)
+    matcher = _matcher(codebook)
+    candidates = code_document(seg, matcher)
+    return candidates, passages_of(seg, candidates, matcher)
 
 
 def _failure(doc: Document, exc: Exception) -> str:
@@ -81,7 +86,7 @@ def _init_worker(book: Codebook) -> None:
     _matcher(book)
 
 
-def _task(args) -> tuple[str, list[Candidate] | None, str | None]:
+def _task(args) -> tuple[str, tuple | None, str | None]:
     doc, pipeline, cache_root = args
     try:
         return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
@@ -131,14 +136,15 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             summary.documents += 1
             summary.pages += len(doc.pages)
             summary.warnings.extend((doc.document, w) for w in doc.warnings)
-            if project.document_state(doc.sha256) == (book.sha256, pipeline, suggester):
+            if (project.document_state(doc.sha256) == (book.sha256, pipeline, suggester)
+                    and project.has_passages(doc.sha256)):
                 project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
                 notify("unchanged", doc.document)
             else:
                 todo.append((doc, entry))
         project.deactivate_missing({o.document.sha256 for o in outcomes if o.document})
         mark = time.perf_counter()
-        for doc, entry, candidates, error in _code_all(todo, book, pipeline, cache.root, jobs):
+        for doc, entry, coded, error in _code_all(todo, book, pipeline, cache.root, jobs):
             if error:
                 summary.failed.append((doc.document, error))
                 notify("failed", error)
@@ -146,8 +152,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             store_start = time.perf_counter()
             project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
                                      year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
-                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=candidates,
-                                     suggester=suggester)
+                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=coded[0],
+                                     suggester=suggester, passages=coded[1])
             summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)
@@ -179,6 +185,6 @@ def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
     # each worker gets the codebook once, when it starts (by fork, so nothing is pickled per task)
     by_sha = {doc.sha256: (doc, entry) for doc, entry in todo}
     with get_context("fork").Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(book,)) as pool:
-        for sha, candidates, error in pool.imap_unordered(_task, tasks):
+        for sha, coded, error in pool.imap_unordered(_task, tasks):
             doc, entry = by_sha[sha]
-            yield doc, entry, candidates, error
+            yield doc, entry, coded, error

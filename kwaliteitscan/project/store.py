@@ -83,7 +83,21 @@ def _v3(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('suggester', ?)", (suggester,))
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """Every passage of every document (sentence, table row, list item) for the review queue, with
+    the codebook's evidence per theme. Documents coded before have none: `code` codes them again
+    (Project.has_passages), which keeps every decision."""
+    _script(db, """
+        CREATE TABLE passages (
+            key TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
+            ord INTEGER NOT NULL, page INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+            kind TEXT NOT NULL, text TEXT NOT NULL, prev TEXT NOT NULL, heading TEXT NOT NULL,
+            prior TEXT NOT NULL);
+        CREATE INDEX passages_document ON passages(document, ord)
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -152,10 +166,16 @@ class Project:
                               (sha,)).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
+    def has_passages(self, sha: str) -> bool:
+        """Whether the document's passages are stored (not so when it was coded with schema 3 or older)."""
+        return self.db.execute("SELECT 1 FROM passages WHERE document = ? LIMIT 1", (sha,)).fetchone() is not None
+
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
-                         candidates: list[Candidate], suggester: str | None = None) -> None:
-        """Store one coded document and its candidates in one transaction (decisions are untouched)."""
+                         candidates: list[Candidate], suggester: str | None = None,
+                         passages: list | None = None) -> None:
+        """Store one coded document, its candidates and its passages in one transaction (decisions are
+        untouched)."""
         with self.transaction() as db:
             db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
             db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
@@ -170,6 +190,10 @@ class Project:
             db.execute("DELETE FROM candidates WHERE document = ?", (sha,))
             db.executemany(f"INSERT INTO candidates VALUES ({', '.join('?' * 18)})",
                            [_candidate_row(c, codebook_sha) for c in candidates])
+            db.execute("DELETE FROM passages WHERE document = ?", (sha,))
+            db.executemany("INSERT OR IGNORE INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
+                             json.dumps(p.prior)) for p in passages or ()])
 
     def update_document_meta(self, sha: str, file: str, institution: str, year: int | None) -> None:
         with self.transaction() as db:
@@ -186,6 +210,21 @@ class Project:
     def documents(self, active_only: bool = True) -> list[dict]:
         query = "SELECT * FROM documents" + (" WHERE active = 1" if active_only else "") + " ORDER BY institution, year, file"
         return [dict(row) for row in self.db.execute(query)]
+
+    def passages(self, *, institution: str | None = None) -> list[dict]:
+        """Every passage of the active documents in reading order, with its document's institution
+        and year; `prior` is the codebook's evidence per theme (in the codebook's theme order)."""
+        query = """SELECT p.*, d.file, d.institution, d.year FROM passages p JOIN documents d ON d.sha256 = p.document
+                   WHERE d.active = 1"""
+        args: list = []
+        if institution:
+            query += " AND d.institution = ?"
+            args.append(institution)
+        query += " ORDER BY d.institution, d.year, d.file, p.ord"
+        rows = [dict(row) for row in self.db.execute(query, args)]
+        for row in rows:
+            row["prior"] = tuple(json.loads(row["prior"]))
+        return rows
 
     def candidate_counts(self) -> dict[str, int]:
         """Candidates per theme over the active documents."""
