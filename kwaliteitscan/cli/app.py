@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from ..version import __version__
 from ..errors import KwaliteitscanError
-from . import code, codebook, export, extract, report, review, suggester
+from . import code, codebook, export, extract, report, review, simulate, suggester
 from .output import err_console, escape, state
 
 
@@ -85,6 +85,7 @@ app.command()(review.integrity)
 app.command()(report.report)
 app.command()(report.audit)
 app.command()(report.compare)
+app.command()(simulate.simulate)
 
 
 def run() -> None:  # console-script entry point

@@ -39,3 +39,23 @@ def suggester_train(
     typer.echo(f"{out}: suggester for {len(book.theme_ids)} themes, trained on {summary['documents']} "
                f"documents ({summary['sentences']} sentences, {summary['coded']} coded); threshold {threshold}")
     raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(skipped)))
+
+
+@suggester_app.command("train-queue")
+def suggester_train_queue(
+    corpus: Annotated[Path, typer.Argument(help="A hand-coded corpus: PDFs with gold/<doc>.yaml (GOLD_FORMAT.md).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the queue's prior (JSON).")],
+    codebook: CodebookOpt = None,
+) -> None:
+    """Learn the review queue's prior from a hand-coded corpus (needs the `train` extra: scikit-learn)."""
+    from ..codebook import load_codebook
+    from ..match.suggest import save_suggester
+    from ..pipeline.train import train_queue_prior
+
+    book = load_codebook(codebook)
+    data, summary = train_queue_prior(corpus, book)
+    for line in summary["skipped"]:
+        typer.echo(f"skipped: {line}", err=True)
+    save_suggester(data, out)
+    typer.echo(f"{out}: queue prior for {len(book.theme_ids)} themes, trained on {summary['documents']} documents "
+               f"({summary['passages']} passages, {summary['coded']} coded)")
