@@ -183,7 +183,7 @@ def plot_curves(result: dict, book: Codebook, out: Path) -> None:
     except ImportError as exc:
         raise InputError("--out FILE.png needs matplotlib: pip install 'kwaliteitscan[plot]'") from exc
     gold_n = result["gold"]
-    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
+    fig, ax = plt.subplots(figsize=(9, 6.2), dpi=110)
     x = [(k + 1) / gold_n for k in range(len(result["curve"]))]
     for theme in book.theme_ids:
         if theme in result["curve_theme"] and result["theme_gold"].get(theme):
@@ -199,8 +199,8 @@ def plot_curves(result: dict, book: Codebook, out: Path) -> None:
     ax.set_xlim(0, max(x[-1], 0.1))
     ax.set_title(f"Beoordelingswachtrij: {Path(result['corpus']).name}, {result['documents']} agenda's")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    fig.legend(fontsize=7, loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     try:
         fig.savefig(out)
     except OSError as exc:
