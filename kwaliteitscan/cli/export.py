@@ -29,12 +29,18 @@ def export(
         "--out", "-o", help="Output file (required for xlsx, qdpx, qdc); for gold the folder that gets gold/.")] = None,
     coder: OnlyCoderOpt = None,
     final: FinalOpt = False,
+    pending: Annotated[bool, typer.Option(
+        "--pending", help="The next passages of --coder's review queue, in queue order, to decide in a spreadsheet "
+                          "and `import` back.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="With --pending: how many passages.")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", help="With --pending: rank for this theme.")] = None,
 ) -> None:
     """Export candidates with decisions (jsonl, csv, xlsx), a REFI-QDA project (qdpx) / codebook (qdc),
     or the reviewed documents as gold codings (gold: OUT/gold/<doc>.yaml, GOLD_FORMAT.md)."""
     from ..pipeline.export import export_project
 
-    done = export_project(corpus, fmt.value, db=db, out=out, coder=coder, final=final)
+    done = export_project(corpus, fmt.value, db=db, out=out, coder=coder, final=final, pending=pending,
+                          limit=limit, theme=theme)
     if done.text is not None:
         sys.stdout.write(done.text)
     console = err_console()

@@ -21,6 +21,9 @@ def review(
     resolve: Annotated[bool, typer.Option("--resolve", help="As lead coder: settle where --coders disagree.")]
     = False,
     coders: Annotated[Optional[str], typer.Option("--coders", help="With --resolve: the coders, e.g. A,B.")] = None,
+    candidates_only: Annotated[bool, typer.Option(
+        "--candidates-only", help="Only the rule candidates, in reading order, instead of the review queue over "
+                                  "every passage.")] = False,
 ) -> None:
     """Review pending candidates one at a time with single keys; every decision is saved at once."""
     from ..project import open_project, project_codebook
@@ -39,13 +42,29 @@ def review(
         book = project_codebook(project)
         if theme and theme not in book.theme_ids:
             raise UsageError(f"unknown theme {theme!r}; one of {', '.join(book.theme_ids)}")
+        follow_queue = not candidates_only and not resolve
+        if follow_queue:
+            from ..errors import CodebookError
+            from ..review.queue import bundled_prior
+
+            try:
+                bundled_prior(book)
+            except CodebookError as exc:
+                err_console().print(f"[yellow]note:[/yellow] {escape(exc.message)}; reviewing the rule candidates "
+                                    "only")
+                follow_queue = False
         session = ReviewSession(project, coder, theme=theme, institution=institution,
                                 codebook_version=f"{book.name} {book.version}",
                                 resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
-                                if resolve else ())
+                                if resolve else (), book=book if follow_queue else None)
         made = run_tui(session, list(book.theme_ids), {t.id: t.label for t in book.themes})
         done, total, _ = session.progress()
         typer.echo(f"{made} decision(s) saved; {done} of {total} decided by {coder}.")
+        stop = session.stopping_rule()
+        if stop is not None:
+            met, left, recall = stop["overall"]
+            typer.echo(("The stopping rule is met: " if met else "Not yet at the stopping rule: ")
+                       + f"about {left:.0f} relevant passage(s) left, estimated recall {recall:.2f}.")
 
 
 def import_decisions(

@@ -28,7 +28,8 @@ class Exported:
 
 
 def export_project(corpus: Path, fmt: str, *, db: Path | None = None, out: Path | None = None,
-                   coder: str | None = None, final: bool = False) -> Exported:
+                   coder: str | None = None, final: bool = False, pending: bool = False, limit: int | None = None,
+                   theme: str | None = None) -> Exported:
     if fmt not in FORMATS:
         raise UsageError(f"--format is one of {', '.join(FORMATS)}")
     if coder and final:
@@ -38,6 +39,10 @@ def export_project(corpus: Path, fmt: str, *, db: Path | None = None, out: Path 
                          "folder itself makes a corpus the benchmark and `suggester train` can read)")
     if fmt in NEEDS_OUT and out is None:
         raise UsageError(f"--format {fmt} needs --out FILE.{fmt}")
+    if pending:
+        return _pending(corpus, fmt, db, out, coder, limit, theme)
+    if limit is not None or theme is not None:
+        raise UsageError("--limit and --theme go with --pending (the next passages of a coder's review queue)")
     with open_project(corpus, db) as project:
         if fmt == "gold":
             return _gold(project, out, coder, final)
@@ -83,3 +88,30 @@ def _gold(project, out: Path, coder: str | None, final: bool) -> Exported:
     # documents still under review and gold files already there are skipped on purpose (exit 0)
     return Exported(done=f"wrote {len(done.written)} gold coding(s) to {out / 'gold'} ({basis})",
                     skipped=skipped + done.skipped)
+
+
+def _pending(corpus: Path, fmt: str, db: Path | None, out: Path | None, coder: str | None, limit: int | None,
+             theme: str | None) -> Exported:
+    """The next `limit` passages of `coder`'s review queue, in queue order, re-ranked on all their
+    decisions so far: a coder in a spreadsheet follows the same queue as in `review`, batch by batch."""
+    from ..review.queue import ReviewQueue
+    from ..review.spreadsheet import export as write_export
+    from ..review.spreadsheet import export_rows
+
+    if not coder:
+        raise UsageError("--pending needs --coder NAME: each coder's queue learns from their own decisions only")
+    if fmt not in ("csv", "xlsx", "jsonl"):
+        raise UsageError("--pending writes csv, xlsx or jsonl")
+    with open_project(corpus, db) as project:
+        book = project_codebook(project)
+        if theme is not None and theme not in book.theme_ids:
+            raise UsageError(f"unknown theme {theme!r}; one of {', '.join(book.theme_ids)}")
+        queue = ReviewQueue(project, coder, book)
+        rows = export_rows(queue.items(limit=limit, theme=theme), {})
+        met, left, recall = queue.stop()["overall"]
+    text = write_export(rows, fmt, out)
+    state = (f"the stopping rule is met (about {left:.0f} relevant passage(s) left, estimated recall {recall:.2f})"
+             if met else f"not yet at the stopping rule: about {left:.0f} relevant passage(s) left, estimated "
+                         f"recall {recall:.2f}")
+    return Exported(text=text, done=(f"wrote the next {len(rows)} passage(s) of {coder}'s queue to {out}; "
+                                      if text is None else f"{coder}'s queue: ") + state)

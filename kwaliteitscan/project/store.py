@@ -214,8 +214,9 @@ class Project:
     def passages(self, *, institution: str | None = None) -> list[dict]:
         """Every passage of the active documents in reading order, with its document's institution
         and year; `prior` is the codebook's evidence per theme (in the codebook's theme order)."""
-        query = """SELECT p.*, d.file, d.institution, d.year FROM passages p JOIN documents d ON d.sha256 = p.document
-                   WHERE d.active = 1"""
+        query = """SELECT p.*, d.file, d.institution, d.year, d.codebook, b.name AS codebook_name,
+                   b.version AS codebook_version FROM passages p JOIN documents d ON d.sha256 = p.document
+                   LEFT JOIN codebooks b ON b.sha256 = d.codebook WHERE d.active = 1"""
         args: list = []
         if institution:
             query += " AND d.institution = ?"
@@ -225,6 +226,19 @@ class Project:
         for row in rows:
             row["prior"] = tuple(json.loads(row["prior"]))
         return rows
+
+    def passage_candidates(self, decisions: dict[str, dict]) -> list[dict]:
+        """The passages decided in the review queue (decision ids key#theme in `decisions`), as candidates."""
+        keys = {passage_of(cid) for cid in decisions} - {None}
+        if not keys:
+            return []
+        rows = {r["key"]: r for r in self.passages() if r["key"] in keys}
+        out = []
+        for cid, row in decisions.items():
+            key = passage_of(cid)
+            if key in rows:
+                out.append(passage_candidate(rows[key], cid.partition("#")[2], row.get("polarity") or "positive"))
+        return sorted(out, key=lambda c: (c["institution"], c["year"] or 0, c["file"], c["page"], c["start"], c["id"]))
 
     def candidate_counts(self) -> dict[str, int]:
         """Candidates per theme over the active documents."""
@@ -311,6 +325,9 @@ class Project:
             return []
         live = {row[0] for row in self.db.execute(
             "SELECT c.id FROM candidates c JOIN documents d ON d.sha256 = c.document WHERE d.active = 1")}
+        passages = {row[0] for row in self.db.execute(
+            "SELECT p.key FROM passages p JOIN documents d ON d.sha256 = p.document WHERE d.active = 1")}
+        live |= {row["candidate_id"] for row in log if passage_of(row["candidate_id"]) in passages}
         latest: dict[tuple, dict] = {}
         moved: set[tuple] = set()
         for row in log:
@@ -355,6 +372,34 @@ class Project:
             problems.append(f"decision #{row['seq']} of {row['coder']} ({row['decision']}, {row['theme']}) has no "
                             f"candidate any more: {(row['quote'] or '')[:80]!r}")
         return problems
+
+
+def passage_decision_id(key: str, theme: str) -> str:
+    """The id a decision on a passage (not on a rule candidate) is logged under: one per theme."""
+    return f"{key}#{theme}"
+
+
+def passage_of(decision_id: str) -> str | None:
+    """The passage key of a passage decision's id; None for a decision on a rule candidate."""
+    key, sep, _ = decision_id.partition("#")
+    return key if sep else None
+
+
+#: the code a passage decided in the review queue carries (it is no rule candidate)
+QUEUE_CODE = "wachtrij"
+
+
+def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict:
+    """A stored passage (a row of Project.passages) in the shape of a candidate of `theme`, so review,
+    spreadsheets, reports and the decision log treat a passage decided in the queue like a candidate."""
+    context = " ".join(x for x in (row["prev"], row["text"]) if x)
+    return {"id": passage_decision_id(row["key"], theme), "document": row["document"], "file": row["file"],
+            "institution": row["institution"], "year": row["year"], "theme": theme, "codes": [QUEUE_CODE],
+            "page": row["page"], "start": row["start"], "end": row["end"], "passage_end": row["end"],
+            "sentence": row["text"], "passage": row["text"], "context": context, "polarity": polarity,
+            "qualifiers": [], "score": 0.0, "weak": True, "terms": [], "patterns": [], "passage_key": row["key"],
+            "heading": row["heading"], "codebook": row.get("codebook", ""), "codebook_name": row.get("codebook_name", ""),
+            "codebook_version": row.get("codebook_version", "")}
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:

@@ -254,5 +254,6 @@ def report_from_project(project, codebook: Codebook, coder: str | None = None, f
     from ..project.store import run_label
 
     label = run_label(project.meta("pipeline", "") or "", project.meta("suggester", "") or None)
-    return build_report(codebook, label, project.candidates(), project.documents(),
-                        decisions, basis)
+    decided = {cid: row for cid, row in decisions.items() if row["decision"] != "rejected"}
+    return build_report(codebook, label, project.candidates() + project.passage_candidates(decided),
+                        project.documents(), decisions, basis)

@@ -300,6 +300,13 @@ class Queue:
         self.delta, self.delta_b = d, db
         self._logits = None
 
+    def forget(self, key: str) -> None:
+        """Take a decision back (the coder pressed undo)."""
+        if self.index[key] in self.decisions:
+            del self.decisions[self.index[key]]
+            self.refit()
+            self._logits = None
+
     # ---- scores
     def logits(self) -> np.ndarray:
         if self._logits is None:
@@ -555,3 +562,100 @@ def bundled_prior(book) -> Prior:
                             f"{', '.join(THEMES)}; train one for this codebook with `kwaliteitscan suggester "
                             "train-queue`")
     return prior
+
+
+# --------------------------------------------------------------------------- a project's queue for one coder
+
+
+class ReviewQueue:
+    """One coder's queue over every passage of a project, ranked by the model above.
+
+    A passage that is the hit sentence of a rule candidate comes as that candidate (decisions on
+    it land on the candidate, as they always did); any other passage comes as a candidate-shaped
+    dict whose id is `<passage key>#<proposed theme>` (code 'wachtrij'), so the review screens,
+    the spreadsheet and the decision log treat both alike. What the coder decided teaches the
+    model: a confirmed (or moved) theme is a label of its passage, a rejection says it has none.
+    Only this coder's decisions count, so blind double coding holds.
+    """
+
+    def __init__(self, project, coder: str, book, *, institution: str | None = None, prior: Prior | None = None):
+        from ..project.store import passage_of
+
+        self.project, self.coder, self.book = project, coder, book
+        rows = project.passages(institution=institution)
+        self.rows = {r["key"]: r for r in rows}
+        self.passages = [Passage(r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"],
+                                 r["text"], r["prev"], r["heading"], r["prior"]) for r in rows]
+        self.queue = Queue(self.passages, prior or bundled_prior(book))
+        self.by_hit: dict[str, list[dict]] = {}
+        spans = {(r["document"], r["page"], r["start"]): r["key"] for r in rows}
+        self.candidates = {c["id"]: c for c in project.candidates(institution=institution)}
+        for cand in self.candidates.values():
+            key = spans.get((cand["document"], cand["page"], cand["start"]))
+            if key:
+                self.by_hit.setdefault(key, []).append(cand)
+        labels: dict[str, set[str]] = {}
+        for cid, row in project.latest_decisions(coder).items():
+            key = passage_of(cid)
+            cand = self.candidates.get(cid)
+            if key is None and cand is not None:
+                key = spans.get((cand["document"], cand["page"], cand["start"]))
+            if key is None or key not in self.rows:
+                continue
+            slot = labels.setdefault(key, set())
+            if row["decision"] == "confirmed":
+                slot.add(row["theme"])
+        for key in sorted(labels, key=lambda k: self.rows[k]["ord"]):
+            self.queue.decide(key, labels[key], refit=False)
+        self.queue.refit()
+        self.history = [frozenset(labels[k]) for k in labels]
+
+    def teach(self, key: str, themes) -> None:
+        """What the coder just decided on passage `key` (the themes it carries; none: rejected)."""
+        if key in self.rows:
+            self.queue.decide(key, themes)
+            self.history.append(frozenset(themes))
+
+    def forget(self, key: str) -> None:
+        """The coder took the decision on passage `key` back."""
+        if key in self.rows:
+            self.queue.forget(key)
+            if self.history:
+                self.history.pop()
+
+    def items(self, limit: int | None = None, theme: str | None = None) -> list[dict]:
+        """The pending passages in queue order, as candidates (see the class doc)."""
+        p = self.queue.probabilities()
+        todo = self.queue.pending()
+        if theme is not None:
+            t = THEMES.index(theme)
+            best = np.full(len(todo), t)
+        else:
+            best = p[todo].argmax(1)
+        score = p[todo, best]
+        order = np.lexsort((todo, -score))
+        out = []
+        for k in order:
+            row = self.rows[self.passages[todo[k]].key]
+            proposed = THEMES[best[k]]
+            hits = self.by_hit.get(row["key"], [])
+            cand = next((c for c in hits if c["theme"] == proposed), hits[0] if hits else None)
+            out.append(dict(cand, queue_score=float(score[k]), passage_key=row["key"]) if cand
+                       else self._as_candidate(row, proposed, float(score[k])))
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def _as_candidate(self, row: dict, theme: str, score: float) -> dict:
+        from ..project.store import passage_candidate
+
+        return dict(passage_candidate(row, theme), queue_score=score)
+
+    def stop(self) -> dict:
+        """{theme or 'overall': (met, estimated left, estimated recall)}: whether the stopping rule
+        (STOPPING_RULE) is met on this coder's decisions so far, with what the model expects is left
+        in the unread passages (the sum of their calibrated probabilities: measured to be cautious)."""
+        name, params = STOPPING_RULE
+        rule = STOPPING_RULES[name](self.queue, self.history, **params)
+        estimate = stop_estimate(self.queue, self.history)
+        return {key: (rule[key][0], estimate[key][1], estimate[key][2]) for key in rule}

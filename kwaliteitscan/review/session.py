@@ -1,6 +1,8 @@
-"""The review session: pure logic, no terminal. review_tui.py draws it and reads keys.
+"""The review session: pure logic, no terminal. terminal.py draws it and reads keys.
 
-A coder walks through the candidates they have not decided yet. Every decision is
+Given the codebook, a coder walks through the review queue (queue.py): every passage of the
+project they have not decided yet, the likely ones first, re-ranked after each decision from
+what they decided; without it (and in resolve mode), through the rule candidates in reading order. Every decision is
 appended to the project's decision log and committed at once, so quitting or a crash
 loses nothing already answered, and the next session resumes at the first undecided
 candidate. A coder sees only their own decisions (blind double coding). In resolve mode a
@@ -40,6 +42,9 @@ class ReviewSession:
     position: int = 0
     pending: Pending = field(default_factory=Pending)
     history: list[tuple[int, dict]] = field(default_factory=list)  # (queue position, candidate) per decision
+    #: the codebook: with it (and not resolving) the session follows the review queue over every passage
+    book: object = None
+    worklist: object = None
 
     def __post_init__(self) -> None:
         if not self.coder or self.coder.startswith("@"):
@@ -51,6 +56,12 @@ class ReviewSession:
         decided = self._decided()
         self.queue = [c for c in candidates if c["id"] not in decided]
         self.total = len(candidates)
+        if self.book is not None and not self.resolve_coders:
+            from .queue import ReviewQueue
+
+            self.worklist = ReviewQueue(self.project, self.coder, self.book, institution=self.institution)
+            self.queue = self.worklist.items(theme=self.theme)
+            self.total = len(self.worklist.passages)
 
     @property
     def role(self) -> str:
@@ -80,7 +91,13 @@ class ReviewSession:
         return None if cand is None else (self.pending.polarity or cand["polarity"])
 
     def progress(self) -> tuple[int, int, dict[str, tuple[int, int]]]:
-        """(decided, total, theme -> (decided, total)) for this coder over the session's candidates."""
+        """(decided, total, theme -> (decided, total)) for this coder over the session's candidates;
+        following the queue: (passages decided, passages, theme -> (found, found + estimated left))."""
+        if self.worklist is not None:
+            stop = self.worklist.stop()
+            found = self.worklist.queue.found()
+            per = {t: (int(found[i]), int(round(found[i] + stop[t][1]))) for i, t in enumerate(self.book.theme_ids)}
+            return len(self.worklist.queue.decisions), self.total, per
         decided = self._decided()
         per: dict[str, list[int]] = {}
         ids = {c["id"] for c in self.queue} | set(decided)
@@ -111,7 +128,14 @@ class ReviewSession:
         self.history.append((self.position, cand))
         self.pending = Pending()
         self.position += 1
+        if self.worklist is not None and cand.get("passage_key"):
+            self.worklist.teach(cand["passage_key"], {theme or cand["theme"]} if decision == "confirmed" else set())
+            self.queue = self.queue[:self.position] + self.worklist.items(theme=self.theme)
         return cand
+
+    def stopping_rule(self) -> dict | None:
+        """Following the queue: {theme or 'overall': (met, estimated left, estimated recall)}."""
+        return self.worklist.stop() if self.worklist is not None else None
 
     def confirm(self) -> dict:
         return self.decide("confirmed")
@@ -149,6 +173,10 @@ class ReviewSession:
                                   role=self.role)
         self.position = position
         self.pending = Pending()
+        if self.worklist is not None and cand.get("passage_key"):
+            self.worklist.forget(cand["passage_key"])
+            rest = [c for c in self.worklist.items(theme=self.theme) if c.get("passage_key") != cand["passage_key"]]
+            self.queue = self.queue[:position] + [cand] + rest
         return cand
 
 

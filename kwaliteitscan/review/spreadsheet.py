@@ -139,11 +139,19 @@ def _text(value) -> str:
 
 
 def plan_import(rows: list[tuple[int, dict]], candidates: dict[str, dict], current: dict[str, dict],
-                themes: set[str]) -> tuple[list[dict], list[str]]:
+                themes: set[str], passages: dict[str, dict] | None = None,
+                hit_passage: dict[str, str] | None = None) -> tuple[list[dict], list[str]]:
     """Decisions to append from spreadsheet rows, and the errors (by row number).
 
-    A row whose decision, theme, polarity and note equal the coder's current decision is
-    not appended again; an empty or 'pending' decision on an undecided candidate is skipped."""
+    A row's id is a rule candidate's, or a passage's from the review queue (`<key>#<theme>`,
+    `export --pending`). The theme column may name several themes separated by ';' (one passage,
+    several themes): a confirmed row is then recorded under each, with the row's polarity; the
+    first is the candidate's own theme, the others are recorded on its hit sentence. A row whose
+    decision, theme, polarity and note equal the coder's current decision is not appended again;
+    an empty or 'pending' decision on an undecided row is skipped."""
+    from ..project.store import passage_candidate, passage_of
+
+    passages, hit_passage = passages or {}, hit_passage or {}
     items, errors = [], []
     for number, row in rows:
         cid = _text(row.get("id"))
@@ -151,30 +159,46 @@ def plan_import(rows: list[tuple[int, dict]], candidates: dict[str, dict], curre
         if not cid:
             errors.append(f"row {number}: empty id")
             continue
+        key = passage_of(cid)
         cand = candidates.get(cid)
+        if cand is None and key in passages:
+            cand = passage_candidate(passages[key], cid.partition("#")[2])
         if cand is None:
-            errors.append(f"row {number}: unknown id {cid!r} (not a candidate of this project)")
+            errors.append(f"row {number}: unknown id {cid!r} (not a candidate or passage of this project)")
             continue
         if decision not in DECISIONS:
             errors.append(f"row {number}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
             continue
-        theme = _text(row.get("theme")) or cand["theme"]
-        if theme not in themes:
-            errors.append(f"row {number}: theme {theme!r} is not a theme of the codebook")
+        named = [t.strip() for t in (_text(row.get("theme")) or cand["theme"]).split(";") if t.strip()]
+        unknown = [t for t in named if t not in themes]
+        if unknown or not named:
+            errors.append(f"row {number}: theme {';'.join(unknown) or '(empty)'!r} is not a theme of the codebook")
             continue
         polarity = _text(row.get("polarity")) or cand["polarity"]
         if polarity not in ("positive", "negative"):
             errors.append(f"row {number}: polarity {polarity!r} must be positive or negative")
             continue
         note = _text(row.get("note"))
-        now = current.get(cid)
-        if now is None and decision == "pending":
-            continue
-        if now is not None and (now["decision"], now["theme"], now["polarity"], now["note"]) == (
-                decision, theme, polarity, note):
-            continue
-        items.append({"candidate": cand, "decision": decision, "theme": theme, "polarity": polarity, "note": note,
-                      "row": number})
+        targets = [(cand, named[0])]
+        if decision == "confirmed":
+            base = key or hit_passage.get(cid)
+            if key is not None:  # a passage: one decision per theme, each under its own id
+                targets = [(passage_candidate(passages[key], theme), theme) for theme in named]
+            elif base in passages:
+                targets += [(passage_candidate(passages[base], theme), theme) for theme in named[1:]]
+            elif len(named) > 1:
+                errors.append(f"row {number}: several themes for a candidate whose sentence is not in the project's "
+                              "passages; run `kwaliteitscan code` again")
+                continue
+        for target, theme in targets:
+            now = current.get(target["id"])
+            if now is None and decision == "pending":
+                continue
+            if now is not None and (now["decision"], now["theme"], now["polarity"], now["note"]) == (
+                    decision, theme, polarity, note):
+                continue
+            items.append({"candidate": target, "decision": decision, "theme": theme, "polarity": polarity,
+                          "note": note, "row": number})
     return items, errors
 
 
@@ -186,7 +210,11 @@ def import_sheet(project, book, file: Path, coder: str, *, skip_invalid: bool = 
 
     rows = read_sheet(file)
     candidates = {c["id"]: c for c in project.candidates()}
-    items, errors = plan_import(rows, candidates, project.latest_decisions(coder), set(book.theme_ids))
+    passages = {p["key"]: p for p in project.passages()}
+    at = {(p["document"], p["page"], p["start"]): key for key, p in passages.items()}
+    hit_passage = {cid: at.get((c["document"], c["page"], c["start"])) for cid, c in candidates.items()}
+    items, errors = plan_import(rows, candidates, project.latest_decisions(coder), set(book.theme_ids), passages,
+                                {cid: key for cid, key in hit_passage.items() if key})
     if errors and not skip_invalid:
         raise InputError(f"{file}: {len(errors)} row(s) with errors, nothing applied; fix them or use "
                          "--skip-invalid", details=[f"{file}: {e}" for e in errors])

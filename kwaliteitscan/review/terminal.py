@@ -112,6 +112,11 @@ def render(session: ReviewSession, console, theme_labels: dict[str, str], messag
         console.print(clean(f"note: {session.pending.note}"))
     themes = "  ".join(f"{t} {d}/{n}" for t, (d, n) in per_theme.items())
     console.print(clean(f"{done} of {total} decided · {session.position + 1} of {len(session.queue)} in this session"))
+    stop = session.stopping_rule()
+    if stop is not None:
+        met, left, recall = stop["overall"]
+        console.print(clean(f"queue: about {left:.0f} relevant left, estimated recall {recall:.2f}"
+                            + (" · stopping rule met" if met else "")))
     console.print(Text(clean(themes), style="dim"))
     console.print(Text(HELP_LINE, style="bold"))
     if message:

@@ -158,3 +158,75 @@ def test_a_prior_that_is_not_one_is_one_line(gold_corpus, tmp_path):
     bad.write_text("{}", encoding="utf-8")
     result = runner.invoke(app, ["simulate", str(gold_corpus), "--prior", str(bad)])
     assert result.exit_code == 3 and "not a review-queue prior" in result.output
+
+
+def test_a_spreadsheet_coder_follows_the_queue_and_one_passage_may_carry_several_themes(tmp_path, make_pdf):
+    import csv
+
+    from kwaliteitscan.pipeline.code import code_corpus
+    from kwaliteitscan.project import Project
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
+    db = code_corpus(folder, None, jobs=1).db
+    sheet = tmp_path / "batch.csv"
+    assert runner.invoke(app, ["export", str(folder), "--pending", "--format", "csv"]).exit_code == 2  # needs --coder
+    result = runner.invoke(app, ["export", str(folder), "--pending", "--coder", "ann", "--limit", "3", "--format",
+                                 "csv", "--out", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "stopping rule" in result.output
+    with open(sheet, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 3 and all(r["decision"] == "pending" for r in rows)
+    target = next(r for r in rows + [{}] if "meldpunt" in r.get("passage", "")) or rows[0]
+    for r in rows:
+        r["decision"] = "rejected"
+    target["decision"], target["theme"] = "confirmed", "goals;reporting_desk"
+    with open(sheet, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    imported = runner.invoke(app, ["import", str(folder), str(sheet), "--coder", "ann"])
+    assert imported.exit_code == 0, imported.output
+    with Project(db) as project:
+        decided = project.latest_decisions("ann")
+    confirmed = {(row["theme"], row["quote"]) for row in decided.values() if row["decision"] == "confirmed"}
+    assert {theme for theme, quote in confirmed if quote and quote in target["passage"]} == {"goals", "reporting_desk"}
+    def next_ids(coder: str) -> list[str]:
+        out = tmp_path / f"next-{coder}.csv"
+        assert runner.invoke(app, ["export", str(folder), "--pending", "--coder", coder, "--limit", "3", "--format",
+                                   "csv", "--out", str(out)]).exit_code == 0
+        with open(out, encoding="utf-8") as handle:
+            return [r["id"] for r in csv.DictReader(handle)]
+
+    assert not {r["id"] for r in rows} & set(next_ids("ann"))  # decided passages leave ann's queue
+    assert next_ids("bob") == [r["id"] for r in rows]  # bob's queue knows nothing of ann's decisions
+    report = json.loads(runner.invoke(app, ["report", str(folder), "--coder", "ann", "--format", "json"]).output)
+    cells = report["institutions"][0]["themes"]
+    texts = {t: {e["text"] for e in cells[t]["evidence"] if e["decision"] == "confirmed"} for t in cells}
+    assert any(t in target["passage"] or target["passage"] in t for t in texts["goals"])
+    assert any(t in target["passage"] or target["passage"] in t for t in texts["reporting_desk"])
+
+
+def test_review_follows_the_queue_and_undo_puts_the_passage_back(tmp_path, make_pdf):
+    from kwaliteitscan.pipeline.code import code_corpus
+    from kwaliteitscan.project import Project
+    from kwaliteitscan.review.session import ReviewSession
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
+    db = code_corpus(folder, None, jobs=1).db
+    with Project(db) as project:
+        book = load_codebook()
+        session = ReviewSession(project, "eva", book=book, codebook_version="t")
+        assert session.total == len(project.passages()) == len(session.queue)  # every passage has a place
+        first = session.current()
+        assert first["sentence"] != "De kantine is open van acht tot vier."  # not the canteen first
+        session.confirm()
+        assert session.current()["id"] != first["id"] and session.progress()[0] == 1
+        assert session.undo()["id"] == first["id"] and session.current()["id"] == first["id"]
+        assert session.progress()[0] == 0 and project.latest_decisions("eva") == {}
+        met, left, recall = session.stopping_rule()["overall"]
+        assert not met and left > 0
