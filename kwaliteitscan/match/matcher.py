@@ -423,11 +423,13 @@ def _units(seg: Segmented):
             yield _Unit(page, unit)
 
 
-def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
+def code_document(seg: Segmented, matcher: Matcher, themes_seen: dict | None = None) -> list[Candidate]:
     """All candidates of one segmented document, in page and offset order.
 
     Hits of one theme in one paragraph (or table row) are merged into one candidate per
     polarity; the section heading above a paragraph counts as its topic for `scope: section`.
+    `themes_seen`, when given, receives for every sentence ((page, start) -> themes) the themes
+    whose patterns occur in it before any requires / exclude / scope rule (for the review queue).
     """
     out: list[Candidate] = []
     headings: list[tuple[int, set[str], list]] = []  # the heading chain: (level, cues, scope-heading hits)
@@ -439,6 +441,10 @@ def code_document(seg: Segmented, matcher: Matcher) -> list[Candidate]:
         table = len(blocks) > 1 and not blocks[0].header
         matched = [[_match(unit.page, s, matcher, bool(block.heading) or id(block) in labels or (table and not i))
                     for s in block.sentences] for i, block in enumerate(blocks)]
+        if themes_seen is not None:
+            for sents in matched:
+                for sent in sents:
+                    themes_seen[(unit.page.number, sent.start)] = set(sent.codes)
         unit_cues = set().union(*(s.cues for sents in matched for s in sents))
         if table:  # the header row says what each cell is: its hits, and the columns it names, hold for every row
             header_codes = [hit for sent in matched[0] for hits in sent.codes.values() for hit in hits]

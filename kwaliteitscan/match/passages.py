@@ -41,8 +41,10 @@ def passage_key(document_sha: str, page: int, start: int, end: int) -> str:
     return "p" + hashlib.sha256(f"{document_sha}:{page}:{start}:{end}".encode()).hexdigest()[:23]
 
 
-def passages_of(seg: Segmented, candidates: list[Candidate], matcher: Matcher) -> list[Passage]:
-    """All passages of `seg`, with the evidence of `candidates` (code_document's result for it)."""
+def passages_of(seg: Segmented, candidates: list[Candidate], matcher: Matcher,
+                themes_seen: dict | None = None) -> list[Passage]:
+    """All passages of `seg`, with the evidence of `candidates` (code_document's result for it).
+    `themes_seen` is what code_document collected for the same document (saves matching again)."""
     themes = matcher.codebook.theme_ids
     evidence: dict[tuple[int, int], dict[str, float]] = {}
 
@@ -72,7 +74,10 @@ def passages_of(seg: Segmented, candidates: list[Candidate], matcher: Matcher) -
                 start, end = sentence[0], sentence[1]
                 text = " ".join(page.text[start:end].split())
                 found = evidence.get((page.number, start), {})
-                dropped = sentence_themes(page, sentence, matcher, bool(block.heading)) - set(found)
+                seen = themes_seen.get((page.number, start)) if themes_seen is not None else None
+                if seen is None:
+                    seen = sentence_themes(page, sentence, matcher, bool(block.heading))
+                dropped = seen - set(found)
                 prior = tuple(found.get(t, DROPPED if t in dropped else 0.0) for t in themes)
                 out.append(Passage(passage_key(seg.sha256, page.number, start, end), seg.sha256, len(out),
                                    page.number, start, end, kind, text, prev, heading.strip(), prior))

@@ -73,8 +73,9 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str,
     """Segment (from cache when possible) and match one document: its candidates and all its passages."""
     seg = segmented(doc, codebook.language, pipeline, cache_root)
     matcher = _matcher(codebook)
-    candidates = code_document(seg, matcher)
-    return candidates, passages_of(seg, candidates, matcher)
+    seen: dict = {}
+    candidates = code_document(seg, matcher, seen)
+    return candidates, passages_of(seg, candidates, matcher, seen)
 
 
 def _failure(doc: Document, exc: Exception) -> str:

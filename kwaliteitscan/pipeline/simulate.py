@@ -62,7 +62,8 @@ def gold_corpus(corpus: Path | str, book: Codebook, gold_dir: Path | str | None 
             continue
         doc = outcome.document
         seg = segmented(doc, book.language, pipeline, cache.root)
-        out.passages += passages_of(seg, code_document(seg, matcher), matcher)
+        seen: dict = {}
+        out.passages += passages_of(seg, code_document(seg, matcher, seen), matcher, seen)
         data = wanted[outcome.path.name]
         out.pairs += [(doc.sha256, p["theme"], p.get("polarity", "positive"), p["text"])
                       for p in data.get("passages") or []]
