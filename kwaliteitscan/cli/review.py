@@ -53,6 +53,11 @@ def review(
                 err_console().print(f"[yellow]note:[/yellow] {escape(exc.message)}; reviewing the rule candidates "
                                     "only")
                 follow_queue = False
+            if follow_queue and not project.has_any_passages():
+                err_console().print(f"[yellow]note:[/yellow] {escape(str(project.path))} was coded before every "
+                                    f"passage was stored; run `kwaliteitscan code {escape(str(corpus))}` once to "
+                                    "review along the queue. Reviewing the rule candidates only.")
+                follow_queue = False
         session = ReviewSession(project, coder, theme=theme, institution=institution,
                                 codebook_version=f"{book.name} {book.version}",
                                 resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())

@@ -166,6 +166,9 @@ class Project:
                               (sha,)).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
+    def has_any_passages(self) -> bool:
+        return self.db.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is not None
+
     def has_passages(self, sha: str) -> bool:
         """Whether the document's passages are stored (not so when it was coded with schema 3 or older)."""
         return self.db.execute("SELECT 1 FROM passages WHERE document = ? LIMIT 1", (sha,)).fetchone() is not None
