@@ -14,6 +14,9 @@ STATUSES = ("present", "absent", "unclear")
 #: the code of a learned suggestion (match/suggest.py), not available to codebooks
 RESERVED_CODE = "suggested"
 SUGGESTED_LABEL = "voorgesteld door het model (geen trefwoord)"
+#: the code of a passage a coder decided in the review queue that is no rule candidate
+QUEUE_CODE = "wachtrij"
+QUEUE_LABEL = "door de codeur gevonden in de beoordelingswachtrij"
 
 
 @dataclass(frozen=True)

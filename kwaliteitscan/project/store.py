@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..codebook.model import QUEUE_CODE
 from ..errors import ProjectError
 from ..match.matcher import Candidate
 
@@ -386,10 +387,6 @@ def passage_of(decision_id: str) -> str | None:
     """The passage key of a passage decision's id; None for a decision on a rule candidate."""
     key, sep, _ = decision_id.partition("#")
     return key if sep else None
-
-
-#: the code a passage decided in the review queue carries (it is no rule candidate)
-QUEUE_CODE = "wachtrij"
 
 
 def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict:

@@ -257,9 +257,9 @@ def _code_label(book: Codebook, theme: str, code: str) -> str:
     try:
         return book.code(theme, code).label
     except KeyError:
-        from ..codebook.model import RESERVED_CODE as CODE_ID, SUGGESTED_LABEL as CODE_LABEL
+        from ..codebook.model import QUEUE_CODE, QUEUE_LABEL, RESERVED_CODE, SUGGESTED_LABEL
 
-        return CODE_LABEL if code == CODE_ID else code
+        return {RESERVED_CODE: SUGGESTED_LABEL, QUEUE_CODE: QUEUE_LABEL}.get(code, code)
 
 
 def _ordered(cell: ThemeCell) -> list[Evidence]:
