@@ -84,6 +84,7 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     cells = cells_ok = 0
     flags_ok = flags_total = 0
     mismatches: list[str] = []
+    absent_cells, present_cells = [0, 0], [0, 0]  # (suggested the opposite, gold cells)
     misses: list[str] = []
     yield_all, yield_right = Counter(), Counter()
     for doc_id, coding in golds.items():
@@ -116,6 +117,12 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
         suggested = statuses(book, evidence)
         for theme, status in (coding.get("themes") or {}).items():
             cells += 1
+            if status == "absent":
+                absent_cells[1] += 1
+                absent_cells[0] += suggested.get(theme) == "present"
+            elif status == "present":
+                present_cells[1] += 1
+                present_cells[0] += suggested.get(theme) == "absent"
             if suggested.get(theme) == status:
                 cells_ok += 1
             else:
@@ -127,7 +134,8 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
             flags_ok += on == (point in gold_flags)
     return dict(book=book, found=found, total=total, ctx_found=ctx_found, right=right, made=made,
                 neg=(neg_ok, neg_total), traps=traps_hit, matrix=(cells_ok, cells), flags=(flags_ok, flags_total),
-                mismatches=mismatches, misses=misses, yield_all=yield_all, yield_right=yield_right,
+                mismatches=mismatches, absent_cells=tuple(absent_cells), present_cells=tuple(present_cells),
+                misses=misses, yield_all=yield_all, yield_right=yield_right,
                 n_traps=sum(len(g.get("traps") or []) for g in golds.values()), docs=len(golds),
                 doc_ids=sorted(golds))
 
@@ -153,7 +161,10 @@ def render(r: dict) -> str:
     rr, mm = sum(r["right"].values()), sum(r["made"].values())
     lines.append(f"| **all** | {tt} | {_pct(tf, tt)} | {_pct(sum(r['ctx_found'].values()), tt)} | {mm} | {_pct(rr, mm)} |")
     (mo, mt), (no, nt), (fo, ft) = r["matrix"], r["neg"], r["flags"]
+    (ao, at), (po, pt) = r["absent_cells"], r["present_cells"]
     lines += ["", f"- matrix cells agreeing with gold: {mo}/{mt} = {_pct(mo, mt)}",
+              f"- themes an agenda lacks (gold absent) suggested present: {ao}/{at} = {_pct(ao, at)}",
+              f"- themes an agenda has (gold present) suggested absent: {po}/{pt} = {_pct(po, pt)}",
               f"- negative passages marked negative: {no}/{nt} = {_pct(no, nt)}",
               f"- traps that produced a candidate of their theme: {len(r['traps'])}/{r['n_traps']}",
               f"- checklist points agreeing with gold flags: {fo}/{ft} = {_pct(fo, ft)}", "", "## Targets", ""]

@@ -115,9 +115,10 @@ def agreement(
         raise UsageError("--coders takes exactly two names, e.g. --coders anna,bram")
     with open_project(corpus, db) as project:
         book = project_codebook(project)
+        first, second = project.latest_decisions(names[0]), project.latest_decisions(names[1])
+        # passages decided in the review queue count like candidates, once per theme (decision id key#theme)
         units, cands, disagreements = corpus_agreement(
-            project.candidates(), project.latest_decisions(names[0]), project.latest_decisions(names[1]),
-            book.theme_ids)
+            project.candidates() + project.passage_candidates({**first, **second}), first, second, book.theme_ids)
     console = Console(highlight=False)
 
     def fmt(x):

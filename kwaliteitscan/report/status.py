@@ -19,10 +19,23 @@ class Evidence(Protocol):
     weak: bool
 
 
+#: unreviewed suggestions make a theme present only with at least this many strong positive items
+#: (and more of them than negative ones): telling an agenda it is fine on a theme it never
+#: addresses is the worst thing a self-audit can do, so one lone hit says 'unclear' instead
+SUGGESTED_PRESENT_MIN = 2
+
+
 def theme_status(evidence: Iterable[Evidence]) -> str:
-    """present: a positive, non-weak item; unclear: only weak positive items; absent: none positive."""
-    positive = [e for e in evidence if e.polarity == "positive"]
-    if any(not e.weak for e in positive):
+    """present: a confirmed positive item, or (unreviewed) at least two positive, non-weak
+    suggestions and more of them than negative items; unclear: some positive item short of that;
+    absent: nothing positive. An item without a `decision` is an unreviewed suggestion."""
+    items = [e for e in evidence if getattr(e, "decision", "pending") != "rejected"]
+    positive = [e for e in items if e.polarity == "positive"]
+    if any(getattr(e, "decision", "pending") == "confirmed" and not e.weak for e in positive):
+        return "present"
+    strong = [e for e in positive if not e.weak and getattr(e, "decision", "pending") == "pending"]
+    negative = [e for e in items if e.polarity == "negative"]
+    if len(strong) >= SUGGESTED_PRESENT_MIN and len(strong) > len(negative):
         return "present"
     return "unclear" if positive else "absent"
 

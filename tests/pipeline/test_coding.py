@@ -130,7 +130,11 @@ def test_status_and_checklist_rules(nlp, mini):
     assert statuses(mini, found) == {"acknowledgement": "absent", "reporting_desk": "absent",
                                      "objective_matching": "unclear"}
     assert checklist(mini, found) == {"acknowledge_problem": True, "objective_criteria": True}
-    strong = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.", mini, nlp)
+    one = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.", mini, nlp)
+    assert statuses(mini, one)["acknowledgement"] == "unclear"  # one unreviewed hit is not enough for 'present'
+    strong = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.\n\n"
+                        "Wij erkennen dat stagediscriminatie een probleem is.\n\nMatching op leerwens doen wij "
+                        "in alle teams.", mini, nlp)
     assert statuses(mini, strong)["acknowledgement"] == "present"
     assert checklist(mini, strong) == {"acknowledge_problem": False, "objective_criteria": False}
 

@@ -145,7 +145,10 @@ def ev(decision="pending", polarity="positive", weak=False, theme="goals", cid="
 @pytest.mark.parametrize("evidence, status, state, reviewed", [
     ([], "absent", "no_candidates", False),
     ([ev("rejected"), ev("rejected", cid="y")], "absent", "all_rejected", True),
-    ([ev()], "present", "not_reviewed", False),
+    ([ev()], "unclear", "not_reviewed", False),  # one unreviewed suggestion is not enough for 'present'
+    ([ev(), ev(cid="y")], "present", "not_reviewed", False),
+    ([ev(), ev(cid="y"), ev(polarity="negative", cid="z"), ev(polarity="negative", cid="w")], "unclear",
+     "not_reviewed", False),  # as many refusals as hits: contested
     ([ev("confirmed"), ev(cid="y")], "present", "partly_reviewed", False),
     ([ev("confirmed")], "present", "reviewed", True),
     ([ev("uncertain")], "unclear", "reviewed", True),

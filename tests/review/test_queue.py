@@ -230,3 +230,25 @@ def test_review_follows_the_queue_and_undo_puts_the_passage_back(tmp_path, make_
         assert session.progress()[0] == 0 and project.latest_decisions("eva") == {}
         met, left, recall = session.stopping_rule()["overall"]
         assert not met and left > 0
+
+
+def test_agreement_counts_passages_decided_in_the_queue_under_each_theme(tmp_path, make_pdf):
+    from kwaliteitscan.pipeline.code import code_corpus
+    from kwaliteitscan.project import Project
+    from kwaliteitscan.project.store import passage_candidate
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
+    db = code_corpus(folder, None, jobs=1).db
+    with Project(db) as project:
+        row = next(r for r in project.passages() if r["text"] == "Studenten vinden het op de website.")
+        for theme in ("informing_students", "reporting_desk"):
+            project.add_decision(passage_candidate(row, theme), "ann", "confirmed", theme=theme)
+        project.add_decision(passage_candidate(row, "informing_students"), "bob", "confirmed",
+                             theme="informing_students")
+        project.add_decision(passage_candidate(row, "reporting_desk"), "bob", "rejected", theme="reporting_desk")
+    result = runner.invoke(app, ["agreement", str(folder), "--coders", "ann,bob"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("- [candidate]")]
+    assert len(lines) == 1 and "reporting_desk" in lines[0] and "ann=confirmed bob=rejected" in lines[0]
