@@ -85,6 +85,7 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     flags_ok = flags_total = 0
     mismatches: list[str] = []
     absent_cells, present_cells = [0, 0], [0, 0]  # (suggested the opposite, gold cells)
+    pos_found = [0, 0]  # (found only by negative candidates, positive gold passages found)
     misses: list[str] = []
     yield_all, yield_right = Counter(), Counter()
     for doc_id, coding in golds.items():
@@ -110,6 +111,9 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
             if p.get("polarity") == "negative":
                 neg_total += 1
                 neg_ok += any(c["polarity"] == "negative" for c in hits)
+            elif hits:
+                pos_found[1] += 1
+                pos_found[0] += all(c["polarity"] == "negative" for c in hits)
         for trap in coding.get("traps") or []:
             if any(c["theme"] == trap["theme"] and finds(trap["text"], c) for c in cands):
                 traps_hit.append((doc_id, trap["theme"], trap["text"][:100]))
@@ -135,6 +139,7 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     return dict(book=book, found=found, total=total, ctx_found=ctx_found, right=right, made=made,
                 neg=(neg_ok, neg_total), traps=traps_hit, matrix=(cells_ok, cells), flags=(flags_ok, flags_total),
                 mismatches=mismatches, absent_cells=tuple(absent_cells), present_cells=tuple(present_cells),
+                flips=tuple(pos_found),
                 misses=misses, yield_all=yield_all, yield_right=yield_right,
                 n_traps=sum(len(g.get("traps") or []) for g in golds.values()), docs=len(golds),
                 doc_ids=sorted(golds))
@@ -166,6 +171,8 @@ def render(r: dict) -> str:
               f"- themes an agenda lacks (gold absent) suggested present: {ao}/{at} = {_pct(ao, at)}",
               f"- themes an agenda has (gold present) suggested absent: {po}/{pt} = {_pct(po, pt)}",
               f"- negative passages marked negative: {no}/{nt} = {_pct(no, nt)}",
+              f"- positive passages found only as negative: {r['flips'][0]}/{r['flips'][1]} = "
+              f"{_pct(*r['flips'])}",
               f"- traps that produced a candidate of their theme: {len(r['traps'])}/{r['n_traps']}",
               f"- checklist points agreeing with gold flags: {fo}/{ft} = {_pct(fo, ft)}", "", "## Targets", ""]
     worst_recall = min((r["found"][t] / r["total"][t] for t in book.theme_ids if r["total"][t]), default=0)

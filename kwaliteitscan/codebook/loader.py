@@ -18,7 +18,7 @@ from .dictionaries import (FORMATS, read_dictionary_text, tree_data, wordstat_tr
 from .patterns import MAX_PATTERN, can_backtrack_badly, parse_pattern
 from .yamltext import YamlList, YamlMap, load_yaml
 from .model import (DEFAULT_CODEBOOK, RESERVED_CODE, SCOPES, STATUSES, ChecklistPoint, Code, Codebook, Pattern,
-                    Qualifier, Settings, Theme)
+                    Negation, Qualifier, Settings, Theme)
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -107,8 +107,8 @@ def _check_regex(source: str, checker: _Checker, line: int) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-_TOP = {"name", "version", "language", "description", "settings", "cues", "qualifiers", "themes", "status",
-        "checklist"}
+_TOP = {"name", "version", "language", "description", "settings", "cues", "qualifiers", "negation", "themes",
+        "status", "checklist"}
 
 
 def load_codebook(path: Path | str | None = None) -> Codebook:
@@ -151,8 +151,31 @@ def build_codebook(data: Any, name: str, text: str = "", sha: str = "") -> Codeb
         description=check.text(data, "description", "codebook", required=False),
         settings=settings, cues=cues, qualifiers=qualifiers, themes=themes, checklist=checklist,
         min_score=float(status.get("min_score", 1.0)), sha256=sha or hashlib.sha256(text.encode()).hexdigest(),
-        path=name, source_text=text,
+        path=name, source_text=text, negation=_negation(check, data),
     )
+
+
+def _negation(check: _Checker, data) -> Negation | None:
+    node = data.get("negation")
+    if node is None:
+        return None
+    body = check.mapping(node, "negation", {"triggers", "terminators", "pseudo", "window"}, {"triggers"},
+                         parent=data, key="negation")
+
+    def word_list(key: str) -> list[str]:
+        value = body.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+            check.fail(body, key, f"negation.{key} is a list of words or phrases")
+        return [" ".join(w.lower().split()) for w in value]
+
+    window = body.get("window", 6)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 20:
+        check.fail(body, "window", "negation.window is a whole number of words from 1 to 20")
+    triggers = word_list("triggers")
+    if not triggers or any(" " in w for w in triggers):
+        check.fail(body, "triggers", "negation.triggers is a list of single words (niet, geen, ...)")
+    return Negation(frozenset(triggers), frozenset(word_list("terminators")),
+                    tuple(tuple(p.split()) for p in word_list("pseudo")), window)
 
 
 def _settings(check: _Checker, data) -> Settings:

@@ -87,6 +87,16 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Negation:
+    """Negation by scope (match/negation.py): trigger words, terminators, pseudo-triggers, window."""
+
+    triggers: frozenset[str]
+    terminators: frozenset[str]
+    pseudo: tuple[tuple[str, ...], ...]  # word sequences, lowercased; '*' matches any one word
+    window: int = 6
+
+
+@dataclass(frozen=True)
 class Codebook:
     name: str
     version: str
@@ -104,6 +114,8 @@ class Codebook:
     #: a learned theme suggester (kwaliteitscan.suggest) to use with this codebook, if any; not
     #: part of the YAML (`code --suggest FILE`)
     suggester: object = field(default=None, repr=False, compare=False)
+    #: negation by scope; None: only the negative qualifiers' phrases say what is negated
+    negation: Negation | None = None
 
     def theme(self, theme_id: str) -> Theme:
         for theme in self.themes:

@@ -26,6 +26,7 @@ from typing import Callable
 
 from ..codebook import Code, Codebook, Pattern, TokenTest
 from ..segment.segmenter import Block, PageTokens, Segmented
+from .negation import negated as scope_negated
 
 _PARTS = re.compile(r"[-/]")
 
@@ -573,7 +574,9 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
             kept = [h for h in hits if _allowed(h[0], sent.cues, unit_cues, section_cues)]
             if kept:
                 own[theme] = kept
-                negative = any(code.polarity == "negative" for code, _, _ in kept) or negated
+                negative = any(code.polarity == "negative" for code, _, _ in kept) or negated or (
+                    book.negation is not None
+                    and scope_negated(page.text[sent.start:sent.end], [text for _, _, text in kept], book.negation))
                 groups[(theme, "negative" if negative else "positive")].append((k, kept))
         continues, names_any = _continues(sent, settings), bool(own)
         for theme, (hits, left) in list(reach.items()):
