@@ -43,9 +43,9 @@ def report(
     final: FinalOpt = False,
 ) -> None:
     """Institution x theme matrix, the 'wat kan er beter' checklist and a corpus summary."""
-    from ..report import load_report
+    from ..pipeline.reporting import report_with_search
 
-    _emit(load_report(corpus, db, coder, final), fmt, out)
+    _emit(report_with_search(corpus, db, coder, final), fmt, out)
 
 
 def audit(

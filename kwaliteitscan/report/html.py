@@ -525,6 +525,7 @@ def _institution(report: Report, i: int, inst: InstitutionReport) -> str:
     evidence = "".join(_evidence_section(report, i, j, inst) for j in range(len(report.codebook.themes)))
     return (f"<section class=\"instelling\" id=\"inst-{i}\">\n<h2>{esc(_institution_name(inst))}</h2>\n"
             f"<p class=\"documenten\"><b>Documenten:</b> {docs}</p>\n"
+            + (f"<p class=\"zoektocht\"><b>Zoektocht:</b> {esc(inst.search)}</p>\n" if inst.search else "")
             + _checklist(i, inst, frag_ids)
             + f"<h3>Bewijs per thema</h3>\n{evidence}</section>\n")
 

@@ -21,6 +21,7 @@ def render_markdown(report: Report) -> str:
     out += ["", "## Samenvatting", ""] + [f"- {md_escape(line)}" for line in report.summary()]
     for inst in report.institutions:
         out += ["", f"## {md_escape(display_name(inst))}", "", "Documenten: " + ", ".join(md_escape(d) for d in inst.documents),
+                *(["", f"Zoektocht: {md_escape(inst.search)}"] if inst.search else []),
                 "", "### Wat kan er beter?", ""]
         for item in sorted(inst.checklist, key=lambda c: not c.applies):
             flag = "**geldt**" if item.applies else "geldt niet"

@@ -78,6 +78,8 @@ class InstitutionReport:
     documents: list[str]
     themes: dict[str, ThemeCell]
     checklist: list[ChecklistItem]
+    #: how far the review queue of this agenda was worked (Dutch; None when nobody reviewed along the queue)
+    search: str | None = None
 
 
 @dataclass
@@ -114,6 +116,7 @@ class Report:
                                  "evidence": [e.to_json() for e in cell.evidence]}
                            for tid, cell in inst.themes.items()},
                 "checklist": [{"id": c.id, "applies": c.applies, "reason": c.reason} for c in inst.checklist],
+                "search": inst.search,
             } for inst in self.institutions],
         }
 

@@ -31,6 +31,8 @@ def render_terminal(report: Report, console) -> None:
     for inst in report.institutions:
         points = [c for c in inst.checklist if c.applies]
         console.print(Text(f"\n{clean(display_name(inst))}: wat kan er beter?", style="bold"))
+        if inst.search:
+            console.print(Text(f"  {clean(inst.search)}", style="dim"))
         for item in points or []:
             console.print(Text(f"  • {clean(item.label)} — {clean(item.reason)}"))
         if not points:

@@ -111,7 +111,8 @@ def test_json_contract(demo_report):
     assert isinstance(data["pipeline"], str)
     assert len(data["institutions"]) == 41
     for inst in data["institutions"]:
-        assert set(inst) == {"institution", "year", "documents", "themes", "checklist"}
+        assert set(inst) == {"institution", "year", "documents", "themes", "checklist", "search"}
+        assert inst["search"] is None  # nobody has worked a review queue in the demo project
         assert isinstance(inst["institution"], str) and (inst["year"] is None or isinstance(inst["year"], int))
         assert all(isinstance(d, str) for d in inst["documents"])
         assert tuple(inst["themes"]) == THEMES
@@ -299,3 +300,21 @@ def test_audit_one_agenda(tmp_path):
     assert data["institutions"][0]["institution"] == "ROC Noordkust"
     bad = runner.invoke(app, ["audit", str(tmp_path / "geen.pdf")])
     assert bad.exit_code == 3 and "geen.pdf" in bad.output
+
+
+
+def test_the_report_says_how_far_each_agendas_queue_was_worked(tmp_path, make_pdf):
+    from kwaliteitscan.review.session import ReviewSession
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf("# 3 Stage\n\nWij erkennen dat stagediscriminatie bij onze leerbedrijven voorkomt.\n\n"
+             "De kantine is open van acht tot vier.", name="corpus/roc-aap-2024.pdf")
+    db = code_corpus(folder, None, jobs=1).db
+    with Project(db) as project:
+        ReviewSession(project, "ann", book=load_codebook(), codebook_version="t").confirm()
+    result = runner.invoke(app, ["report", str(folder), "--coder", "ann", "--format", "json"])
+    search = json.loads(result.output)["institutions"][0]["search"]
+    assert "nog niet tot de stopregel" in search and "(ann)" in search
+    md = runner.invoke(app, ["report", str(folder), "--format", "md"]).output
+    assert "Zoektocht: de beoordelingswachtrij is nog niet tot de stopregel doorgewerkt" in md
