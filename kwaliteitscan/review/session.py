@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from ..project.store import Project
 
 KEYS = {
-    "c": "confirm", "r": "reject", "u": "uncertain", "m": "move to another theme", "p": "flip polarity",
-    "n": "note", "s": "skip", "z": "undo", "q": "quit", "?": "help",
+    "c": "confirm", "r": "reject", "u": "uncertain", "m": "move to another theme", "a": "add a theme",
+    "p": "flip polarity", "n": "note", "s": "skip", "z": "undo", "q": "quit", "?": "help",
 }
 
 
@@ -45,6 +45,7 @@ class ReviewSession:
     #: the codebook: with it (and not resolving) the session follows the review queue over every passage
     book: object = None
     worklist: object = None
+    added: list[tuple[int, dict]] = field(default_factory=list)  # themes added to a passage: (position, decision)
 
     def __post_init__(self) -> None:
         if not self.coder or self.coder.startswith("@"):
@@ -129,7 +130,9 @@ class ReviewSession:
         self.pending = Pending()
         self.position += 1
         if self.worklist is not None and cand.get("passage_key"):
-            self.worklist.teach(cand["passage_key"], {theme or cand["theme"]} if decision == "confirmed" else set())
+            extra = {c["theme"] for pos, c in self.added if pos == self.position - 1}
+            self.worklist.teach(cand["passage_key"],
+                                ({theme or cand["theme"]} if decision == "confirmed" else set()) | extra)
             self.queue = self.queue[:self.position] + self.worklist.items(theme=self.theme)
         return cand
 
@@ -149,6 +152,25 @@ class ReviewSession:
     def move(self, theme: str) -> dict:
         """The passage is evidence, but for another theme: confirmed under `theme`."""
         return self.decide("confirmed", theme=theme)
+
+    def add_theme(self, theme: str) -> dict:
+        """The current passage is evidence for `theme` too (one passage, several themes): recorded at
+        once as a confirmed decision on the passage under that theme, with the shown polarity; the
+        passage stays on screen for its own decision. Needs the review queue (the passage's key)."""
+        from ..project.store import passage_candidate
+
+        cand = self.current()
+        if cand is None:
+            raise IndexError("nothing left to review")
+        key = cand.get("passage_key")
+        if self.worklist is None or key not in self.worklist.rows:
+            raise ValueError("adding a theme works along the review queue (not with --candidates-only)")
+        extra = passage_candidate(self.worklist.rows[key], theme)
+        polarity = self.pending.polarity or cand["polarity"]
+        self.project.add_decision(extra, self.coder, "confirmed", theme=theme, polarity=polarity,
+                                  codebook_version=self.codebook_version, role=self.role)
+        self.added.append((self.position, extra))
+        return extra
 
     def flip_polarity(self) -> str:
         cand = self.current()
@@ -171,6 +193,10 @@ class ReviewSession:
         position, cand = self.history.pop()
         self.project.add_decision(cand, self.coder, "pending", note="undo", codebook_version=self.codebook_version,
                                   role=self.role)
+        for extra in [c for pos, c in self.added if pos == position]:  # the themes added to it go back too
+            self.project.add_decision(extra, self.coder, "pending", note="undo",
+                                      codebook_version=self.codebook_version, role=self.role)
+        self.added = [(pos, c) for pos, c in self.added if pos != position]
         self.position = position
         self.pending = Pending()
         if self.worklist is not None and cand.get("passage_key"):

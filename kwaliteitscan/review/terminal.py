@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from ..untrusted import clean
 from .session import KEYS, ReviewSession
 
-HELP_LINE = "c confirm r reject u unsure m move p polarity n note s skip z undo q quit ?"
+HELP_LINE = "c confirm r reject u unsure m move a +theme p polarity n note s skip z undo q quit ?"
 
 
 class Keys:
@@ -152,6 +152,19 @@ def run(session: ReviewSession, theme_ids: list[str], theme_labels: dict[str, st
                     made += 1
                 else:
                     message = "move cancelled"
+            elif key == "a":
+                menu = "  ".join(f"{i} {t}" for i, t in enumerate(theme_ids, start=1))
+                console.print("add a theme: " + menu)
+                choice = keys.key()
+                if choice.isdigit() and 1 <= int(choice) <= len(theme_ids):
+                    try:
+                        added = session.add_theme(theme_ids[int(choice) - 1])
+                        made += 1
+                        message = f"also recorded under {added['theme']}; now decide the passage itself"
+                    except ValueError as exc:
+                        message = str(exc)
+                else:
+                    message = "add cancelled"
             elif key == "p":
                 message = f"polarity now {session.flip_polarity()}; confirm or mark uncertain to keep it"
             elif key == "n":

@@ -252,3 +252,30 @@ def test_agreement_counts_passages_decided_in_the_queue_under_each_theme(tmp_pat
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("- [candidate]")]
     assert len(lines) == 1 and "reporting_desk" in lines[0] and "ann=confirmed bob=rejected" in lines[0]
+
+
+def test_a_review_key_adds_a_theme_to_the_passage_on_screen(tmp_path, make_pdf):
+    from kwaliteitscan.pipeline.code import code_corpus
+    from kwaliteitscan.project import Project
+    from kwaliteitscan.review.session import ReviewSession
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
+    db = code_corpus(folder, None, jobs=1).db
+    with Project(db) as project:
+        session = ReviewSession(project, "eva", book=load_codebook(), codebook_version="t")
+        shown = session.current()
+        other = next(t for t in THEMES if t != shown["theme"])
+        session.add_theme(other)
+        assert session.current()["id"] == shown["id"]  # still on screen for its own decision
+        session.confirm()
+        themes = {row["theme"] for row in project.latest_decisions("eva").values() if row["decision"] == "confirmed"}
+        assert themes == {shown["theme"], other}
+        key = shown["passage_key"]
+        assert session.worklist.queue.decisions[session.worklist.queue.index[key]] == {shown["theme"], other}
+        session.undo()
+        assert project.latest_decisions("eva") == {}  # undo takes the added theme back as well
+        plain = ReviewSession(project, "fay", codebook_version="t")  # candidates only: no passage key to add to
+        with pytest.raises(ValueError, match="review queue"):
+            plain.add_theme(other)
