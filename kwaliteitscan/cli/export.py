@@ -34,13 +34,16 @@ def export(
                           "and `import` back.")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="With --pending: how many passages.")] = None,
     theme: Annotated[Optional[str], typer.Option("--theme", help="With --pending: rank for this theme.")] = None,
+    all_coders: Annotated[bool, typer.Option(
+        "--all-coders", help="Every coder's latest decision in the decision column (for reading; import refuses "
+                             "such a file). Without --coder, --final or this, the decision column is empty.")] = False,
 ) -> None:
     """Export candidates with decisions (jsonl, csv, xlsx), a REFI-QDA project (qdpx) / codebook (qdc),
     or the reviewed documents as gold codings (gold: OUT/gold/<doc>.yaml, GOLD_FORMAT.md)."""
     from ..pipeline.export import export_project
 
     done = export_project(corpus, fmt.value, db=db, out=out, coder=coder, final=final, pending=pending,
-                          limit=limit, theme=theme)
+                          limit=limit, theme=theme, all_coders=all_coders)
     if done.text is not None:
         sys.stdout.write(done.text)
     console = err_console()

@@ -79,15 +79,23 @@ def import_decisions(
     db: DbOpt = None,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Apply the valid rows even if some are not.")]
     = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Take decisions the file records for another coder as --coder's (say why in a note).")]
+    = False,
 ) -> None:
     """Read decisions back from a spreadsheet; nothing is applied from a file with errors."""
     from ..project import open_project, project_codebook
 
-    from ..review.spreadsheet import import_sheet
+    from ..review.spreadsheet import describe_sheet, import_sheet
 
     with open_project(corpus, db) as project:
-        applied, errors = import_sheet(project, project_codebook(project), file, coder, skip_invalid=skip_invalid)
+        applied, errors = import_sheet(project, project_codebook(project), file, coder, skip_invalid=skip_invalid,
+                                       force=force)
     console = err_console()
+    console.print(f"read {escape(str(file))} as {escape(describe_sheet(file))}")
+    if force:
+        console.print(f"[yellow]--force:[/yellow] decisions the file records for other coders were taken as "
+                      f"{escape(coder)}'s")
     for error in errors:
         console.print(f"[red]{escape(str(file))}:[/red] {escape(error)}")
     typer.echo(f"{applied} decision(s) of {coder} imported from {file}"

@@ -4,7 +4,9 @@ Formats: jsonl, csv, xlsx (one row per candidate with its decision: review/sprea
 qdpx and qdc (a REFI-QDA project or codebook: interop/refiqda.py), gold (the reviewed
 documents as gold codings: interop/gold_export.py). Whose decisions: `coder` that coder's;
 `final` the final ones (project/decisions.py: resolved, else agreed by all coders);
-otherwise the latest decision of anyone.
+`all_coders` the latest decision of anyone (a file `import` refuses: it would take other
+coders' decisions as one coder's). Without any of them a spreadsheet has an empty decision
+column, so nobody's decisions travel to another coder (blind coding holds).
 """
 
 from __future__ import annotations
@@ -29,11 +31,11 @@ class Exported:
 
 def export_project(corpus: Path, fmt: str, *, db: Path | None = None, out: Path | None = None,
                    coder: str | None = None, final: bool = False, pending: bool = False, limit: int | None = None,
-                   theme: str | None = None) -> Exported:
+                   theme: str | None = None, all_coders: bool = False) -> Exported:
     if fmt not in FORMATS:
         raise UsageError(f"--format is one of {', '.join(FORMATS)}")
-    if coder and final:
-        raise UsageError("choose --coder NAME or --final, not both")
+    if sum(map(bool, (coder, final, all_coders))) > 1:
+        raise UsageError("choose one of --coder NAME, --final or --all-coders")
     if fmt == "gold" and out is None:
         raise UsageError("--format gold needs --out FOLDER (gold/<doc>.yaml is written there; the corpus "
                          "folder itself makes a corpus the benchmark and `suggester train` can read)")
@@ -51,8 +53,13 @@ def export_project(corpus: Path, fmt: str, *, db: Path | None = None, out: Path 
         from ..review.spreadsheet import export as write_export
         from ..review.spreadsheet import export_rows
 
-        decisions = final_decisions(project) if final else project.latest_decisions(coder)
-        rows = export_rows(project.candidates(), decisions)
+        if final:
+            decisions = final_decisions(project)
+        elif coder or all_coders:
+            decisions = project.latest_decisions(coder)
+        else:
+            decisions = {}  # an empty decision column: nobody's decisions travel to another coder
+        rows = export_rows(project.candidates(), decisions, blank=not (coder or final or all_coders))
     text = write_export(rows, fmt, out)
     return Exported(text=text, done="" if text is not None else f"wrote {len(rows)} rows to {out}")
 

@@ -19,11 +19,11 @@ COLUMNS = ("id", "document", "institution", "year", "page", "theme", "code", "po
 DECISIONS = ("pending", "confirmed", "rejected", "uncertain")
 
 
-def export_rows(candidates: list[dict], decisions: dict[str, dict]) -> list[dict]:
-    """One row per candidate in the documented column order."""
+def export_rows(candidates: list[dict], decisions: dict[str, dict], blank: bool = False) -> list[dict]:
+    """One row per candidate in the documented column order (`blank`: an empty decision column)."""
     rows = []
     for c in candidates:
-        decision = decisions.get(c["id"], {})
+        decision = decisions.get(c["id"], {"decision": ""} if blank else {})
         rows.append({
             "id": c["id"], "document": c["file"], "institution": c["institution"], "year": c["year"],
             "page": c["page"], "theme": c["theme"], "code": ";".join(c["codes"]), "polarity": c["polarity"],
@@ -99,6 +99,29 @@ def export(rows: list[dict], fmt: str, out: Path | None) -> str | None:
 # --------------------------------------------------------------------------- import
 
 
+def decode_csv(raw: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read with: UTF-8 (with or without a byte order
+    mark), else cp1252, what Dutch Excel writes."""
+    try:
+        return raw.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "cp1252"
+
+
+def csv_delimiter(text: str) -> str:
+    """',' or ';' (Excel in a Dutch locale separates with ';'), judged by the header line."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def describe_sheet(path: Path) -> str:
+    """How a spreadsheet was read, for the user: 'xlsx', or the CSV's encoding and separator."""
+    if path.suffix.lower() != ".csv":
+        return path.suffix.lower().lstrip(".")
+    text, encoding = decode_csv(path.read_bytes())
+    return f"CSV, {encoding}, separated by '{csv_delimiter(text)}'"
+
+
 def read_sheet(path: Path) -> list[tuple[int, dict]]:
     """Rows of a CSV or XLSX export as (row number as the user sees it, {column: value})."""
     from ..errors import InputError
@@ -116,10 +139,11 @@ def read_sheet(path: Path) -> list[tuple[int, dict]]:
             header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
             body = [(i, dict(zip(header, row))) for i, row in enumerate(rows[1:], start=2)]
         elif suffix == ".csv":
-            with open(path, newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                header = reader.fieldnames or []
-                body = [(i, row) for i, row in enumerate(reader, start=2)]
+            text, _ = decode_csv(path.read_bytes())
+            reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
+            header = [h.strip() for h in reader.fieldnames or []]
+            reader.fieldnames = header
+            body = [(i, row) for i, row in enumerate(reader, start=2)]
         else:
             raise InputError(f"{path}: import reads .csv or .xlsx files made by `kwaliteitscan export`")
     except InputError:
@@ -202,13 +226,22 @@ def plan_import(rows: list[tuple[int, dict]], candidates: dict[str, dict], curre
     return items, errors
 
 
-def import_sheet(project, book, file: Path, coder: str, *, skip_invalid: bool = False) -> tuple[int, list[str]]:
+def import_sheet(project, book, file: Path, coder: str, *, skip_invalid: bool = False,
+                 force: bool = False) -> tuple[int, list[str]]:
     """Apply the decisions of a spreadsheet made by `export` as `coder`'s: (applied, row errors).
 
-    Nothing is applied from a file with errors unless `skip_invalid`; then the valid rows are."""
+    Nothing is applied from a file with errors unless `skip_invalid`; then the valid rows are. A
+    file whose coder column names someone else (an export of another coder, or of every coder) is
+    refused: importing it would take their decisions as `coder`'s and make agreement meaningless.
+    `force` imports it all the same."""
     from ..errors import InputError
 
     rows = read_sheet(file)
+    others = sorted({_text(row.get("coder")) for _, row in rows} - {"", coder})
+    if others and not force:
+        count = sum(1 for _, row in rows if _text(row.get("coder")) in others)
+        raise InputError(f"{file}: {count} row(s) hold decisions of {', '.join(others)}, not of {coder}; import "
+                         "only your own export (export --coder NAME), or use --force to take them as yours")
     candidates = {c["id"]: c for c in project.candidates()}
     passages = {p["key"]: p for p in project.passages()}
     at = {(p["document"], p["page"], p["start"]): key for key, p in passages.items()}

@@ -62,7 +62,7 @@ def test_final_and_coder_together_is_a_usage_error_everywhere(coded, command):
     folder, _ = coded
     result = runner.invoke(app, [command[0], str(folder), *command[1:], "--final", "--coder", "anna"])
     assert result.exit_code == 2
-    assert "--coder NAME or --final" in result.output
+    assert "--coder NAME" in result.output and "--final" in result.output
 
 
 @pytest.mark.parametrize("command", ["report", "export", "agreement", "integrity", "review", "compare"])
@@ -89,3 +89,42 @@ def test_library_errors_of_a_subcommand_pass_the_one_handler(tmp_path):
     result = runner.invoke(app, ["codebook", "validate", str(bad)])
     assert result.exit_code == 4
     assert result.output.startswith("error:") and "Traceback" not in result.output
+
+
+
+def test_an_export_without_coder_carries_no_decisions_and_import_refuses_anothers(coded, tmp_path):
+    folder, (agreed, _, _) = coded
+    plain = tmp_path / "plain.csv"
+    assert runner.invoke(app, ["export", str(folder), "--format", "csv", "--out", str(plain)]).exit_code == 0
+    with open(plain, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["decision"] for r in rows} == {""} and {r["coder"] for r in rows} == {""}
+    everyone = tmp_path / "all.csv"
+    assert runner.invoke(app, ["export", str(folder), "--format", "csv", "--all-coders", "--out",
+                               str(everyone)]).exit_code == 0
+    refused = runner.invoke(app, ["import", str(folder), str(everyone), "--coder", "fred"])
+    assert refused.exit_code == 3 and "not of fred" in refused.output
+    with Project(folder / "kwaliteitscan.sqlite") as project:
+        assert project.latest_decisions("fred") == {}  # nothing of anna's or bram's became fred's
+    forced = runner.invoke(app, ["import", str(folder), str(everyone), "--coder", "fred", "--force"])
+    assert forced.exit_code == 0 and "--force" in forced.output
+
+
+def test_import_reads_a_csv_saved_by_dutch_excel(coded, tmp_path):
+    folder, (agreed, _, _) = coded
+    sheet = tmp_path / "mine.csv"
+    assert runner.invoke(app, ["export", str(folder), "--format", "csv", "--coder", "anna", "--out",
+                               str(sheet)]).exit_code == 0
+    with open(sheet, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[-1]["decision"], rows[-1]["note"] = "rejected", "geen bewijs, één zin"
+    excel = tmp_path / "excel.csv"
+    with open(excel, "w", newline="", encoding="cp1252") as handle:  # what Dutch Excel saves: ';' and cp1252
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows({k: v.encode("cp1252", "replace").decode("cp1252") for k, v in r.items()} for r in rows)
+    result = runner.invoke(app, ["import", str(folder), str(excel), "--coder", "anna"])
+    assert result.exit_code == 0, result.output
+    assert "CSV, cp1252, separated by ';'" in result.output
+    with Project(folder / "kwaliteitscan.sqlite") as project:
+        assert project.latest_decisions("anna")[rows[-1]["id"]]["note"] == "geen bewijs, één zin"
