@@ -108,48 +108,72 @@ def agreement(
     corpus: CorpusArg,
     coders: Annotated[str, typer.Option("--coders", help="Two coders, e.g. anna,bram.")],
     db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="terminal, md, csv (the disagreements) or json.")]
+    = "terminal",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
-    """Inter-coder agreement: percent, Cohen's kappa, Krippendorff's alpha, per theme; disagreements."""
-    from ..project import open_project, project_codebook
+    """Inter-coder agreement: percent, Cohen's kappa, Krippendorff's alpha, per theme; disagreements with ids."""
+    import json
 
-    from rich.console import Console
-    from rich.table import Table
-
-    from ..review.agreement import OVERALL, corpus_agreement
     from ..errors import UsageError
+    from ..project import open_project, project_codebook
+    from ..review.agreement import AGREEMENT_FORMATS, agreement_csv, agreement_markdown, project_agreement
 
+    if fmt not in AGREEMENT_FORMATS:
+        raise UsageError(f"--format is one of {', '.join(AGREEMENT_FORMATS)}")
     names = [c.strip() for c in coders.split(",") if c.strip()]
     if len(names) != 2:
         raise UsageError("--coders takes exactly two names, e.g. --coders anna,bram")
     with open_project(corpus, db) as project:
-        book = project_codebook(project)
-        first, second = project.latest_decisions(names[0]), project.latest_decisions(names[1])
-        # passages decided in the review queue count like candidates, once per theme (decision id key#theme)
-        units, cands, disagreements = corpus_agreement(
-            project.candidates() + project.passage_candidates({**first, **second}), first, second, book.theme_ids)
-    console = Console(highlight=False)
+        result = project_agreement(project, project_codebook(project), *names)
+    if fmt == "terminal":
+        _agreement_terminal(result, out)
+        return
+    text = {"md": agreement_markdown, "csv": agreement_csv,
+            "json": lambda r: json.dumps(r, ensure_ascii=False, indent=2) + "\n"}[fmt](result)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        err_console().print(f"wrote {escape(str(out))}")
 
-    def fmt(x):
-        return "–" if x is None else f"{x:.2f}"
 
-    for title, stats in (("institution × theme (the report's unit)", units), ("candidates", cands)):
-        table = Table(title=f"{names[0]} vs {names[1]}: {title}")
-        for col in ("theme", "units both coded", "agreement", "Cohen's kappa", "Krippendorff's alpha"):
-            table.add_column(col, justify="left" if col == "theme" else "right")
-        for theme in [*book.theme_ids, OVERALL]:
-            st = stats.get(theme)
-            if st is None:
-                table.add_row(theme, "0", "–", "–", "–")
-            else:
-                table.add_row(theme, str(st.n), fmt(st.percent), fmt(st.kappa), fmt(st.alpha))
-        console.print(table)
-    console.print(f"[bold]{len(disagreements)} disagreement(s)[/bold]")
-    for d in disagreements:
-        where = f"{d.institution} {d.year or ''}".strip()
-        page = f" p. {d.page}" if d.page else ""
-        text = f": {d.text[:90]}" if d.text else ""
-        console.print(escape(f"- [{d.level}] {where} {d.theme}{page}: {names[0]}={d.values[0]} "
-                              f"{names[1]}={d.values[1]}{text}"))
+def _agreement_terminal(result: dict, out: Optional[Path]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..review.agreement import shorten
+    from ..untrusted import clean
+
+    first, second = result["coders"]
+    handle = open(out, "w", encoding="utf-8") if out else None
+    try:
+        console = Console(highlight=False, file=handle, width=100 if handle else None)
+
+        def fmt(x):
+            return "–" if x is None else f"{x:.2f}"
+
+        for title, key in (("institution × theme (the report's unit)", "units"), ("candidates", "candidates")):
+            table = Table(title=f"{first} vs {second}: {title}")
+            for col in ("theme", "both coded", "agreement", "Cohen's kappa", "Krippendorff's alpha"):
+                table.add_column(col, justify="left" if col == "theme" else "right", no_wrap=col != "theme")
+            for r in result[key]:
+                table.add_row(Text(clean(r["label"])), str(r["n"]), fmt(r["percent"]), fmt(r["kappa"]), fmt(r["alpha"]))
+            console.print(table)
+        console.print(Text(f"{len(result['disagreements'])} disagreement(s)", style="bold"))
+        for d in result["disagreements"]:
+            where = f"{d['institution']} {d['year'] or ''}".strip()
+            page = f" p. {d['page']}" if d["page"] else ""
+            ident = f" [{d['candidate_id']}]" if d["candidate_id"] else ""
+            quote = f": {shorten(d['text'])}" if d["text"] else ""
+            console.print(Text(clean(f"- [{d['level']}] {where} {d['label']}{page}{ident}: {first}={d[first]} "
+                                     f"{second}={d[second]}{quote}")))
+    finally:
+        if handle:
+            handle.close()
+    if out:
+        err_console().print(f"wrote {escape(str(out))}")
 
 
 def integrity(

@@ -222,3 +222,87 @@ def corpus_agreement(candidates: list[dict], a: dict[str, dict], b: dict[str, di
             if sa != sb:
                 disagreements.append(Disagreement("unit", institution, year, theme, (sa, sb)))
     return by_group(unit_rows), by_group(cand_rows), disagreements
+
+
+# --------------------------------------------------------------------------- a project's agreement, in every format
+
+AGREEMENT_FORMATS = ("terminal", "md", "csv", "json")
+
+
+def shorten(text: str, width: int = 90) -> str:
+    """`text` on one line, cut at a word boundary with an ellipsis when longer than `width`."""
+    text = " ".join((text or "").split())
+    if len(text) <= width:
+        return text
+    cut = text[:width].rsplit(" ", 1)[0] or text[:width]
+    return cut.rstrip(",;:") + " …"
+
+
+def project_agreement(project, book, first: str, second: str) -> dict:
+    """Agreement of two coders on a project, JSON-ready: per theme at the report's unit and per
+    candidate (passages decided in the review queue count like candidates, once per theme), and
+    every disagreement with its candidate id, so a lead coder can find it."""
+    from ..errors import UsageError
+
+    if first == second:
+        raise UsageError(f"--coders names {first} twice; give two different coders")
+    coders = project.coders()
+    for name in (first, second):
+        if name not in coders:
+            raise UsageError(f"{project.path}: coder {name!r} has made no decisions (coders: "
+                             f"{', '.join(coders) or 'none yet'})")
+    a, b = project.latest_decisions(first), project.latest_decisions(second)
+    units, cands, disagreements = corpus_agreement(
+        project.candidates() + project.passage_candidates({**a, **b}), a, b, book.theme_ids)
+    labels = {t.id: t.label for t in book.themes}
+
+    def table(stats):
+        return [{"theme": theme, "label": labels.get(theme, "alle thema's"), "n": st.n if st else 0,
+                 "percent": st.percent if st else None, "kappa": st.kappa if st else None,
+                 "alpha": st.alpha if st else None}
+                for theme in [*book.theme_ids, OVERALL] for st in [stats.get(theme)]]
+
+    return {"coders": [first, second], "units": table(units), "candidates": table(cands),
+            "disagreements": [{"level": d.level, "institution": d.institution, "year": d.year, "theme": d.theme,
+                               "label": labels.get(d.theme, d.theme), first: str(d.values[0]),
+                               second: str(d.values[1]), "candidate_id": d.candidate_id, "page": d.page,
+                               "text": " ".join(d.text.split())} for d in disagreements]}
+
+
+def _fmt(x) -> str:
+    return "–" if x is None else f"{x:.2f}"
+
+
+def agreement_markdown(result: dict) -> str:
+    first, second = result["coders"]
+    out = [f"# Overeenstemming {first} en {second}", ""]
+    for title, key in (("Per instelling en thema (de eenheid van het rapport)", "units"), ("Per kandidaat", "candidates")):
+        out += [f"## {title}", "", "| thema | beide gecodeerd | overeenstemming | Cohen's kappa | Krippendorff's alpha |",
+                "|---|---|---|---|---|"]
+        out += [f"| {r['label']} | {r['n']} | {_fmt(r['percent'])} | {_fmt(r['kappa'])} | {_fmt(r['alpha'])} |"
+                for r in result[key]]
+        out.append("")
+    out += [f"## Verschillen ({len(result['disagreements'])})", ""]
+    for d in result["disagreements"]:
+        where = f"{d['institution']} {d['year'] or ''}".strip()
+        page = f", p. {d['page']}" if d["page"] else ""
+        ident = f" `{d['candidate_id']}`" if d["candidate_id"] else ""
+        quote = f": {shorten(d['text'])}" if d["text"] else ""
+        out.append(f"- {where}, {d['label']}{page}{ident}: {first} {d[first]}, {second} {d[second]}{quote}")
+    return "\n".join(out) + "\n"
+
+
+def agreement_csv(result: dict) -> str:
+    import csv
+    import io
+
+    from ..untrusted import safe_cell
+
+    first, second = result["coders"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["level", "institution", "year", "theme", "label", "candidate_id", "page", first, second, "text"])
+    for d in result["disagreements"]:
+        writer.writerow([safe_cell(v) for v in (d["level"], d["institution"], d["year"], d["theme"], d["label"],
+                                                 d["candidate_id"], d["page"], d[first], d[second], d["text"])])
+    return buffer.getvalue()

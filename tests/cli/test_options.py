@@ -128,3 +128,37 @@ def test_import_reads_a_csv_saved_by_dutch_excel(coded, tmp_path):
     assert "CSV, cp1252, separated by ';'" in result.output
     with Project(folder / "kwaliteitscan.sqlite") as project:
         assert project.latest_decisions("anna")[rows[-1]["id"]]["note"] == "geen bewijs, één zin"
+
+
+
+@pytest.mark.parametrize("coders, message", [("anna,anna", "twice"), ("anna,zoe", "'zoe' has made no decisions")])
+def test_agreement_refuses_a_coder_named_twice_or_without_decisions(coded, coders, message):
+    folder, _ = coded
+    result = runner.invoke(app, ["agreement", str(folder), "--coders", coders])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_agreement_in_every_format_with_ids_full_labels_and_whole_words(coded, tmp_path):
+    folder, (_, resolved, _) = coded
+    data = json.loads(runner.invoke(app, ["agreement", str(folder), "--coders", "anna,bram", "-f", "json"]).output)
+    ids = [d["candidate_id"] for d in data["disagreements"] if d["level"] == "candidate"]
+    assert resolved in ids
+    md_file = tmp_path / "agreement.md"
+    assert runner.invoke(app, ["agreement", str(folder), "--coders", "anna,bram", "-f", "md", "--out",
+                               str(md_file)]).exit_code == 0
+    md = md_file.read_text(encoding="utf-8")
+    assert f"`{resolved}`" in md and "| alle thema's |" in md
+    csv_rows = list(csv.DictReader(io.StringIO(runner.invoke(
+        app, ["agreement", str(folder), "--coders", "anna,bram", "-f", "csv"]).output)))
+    assert {r["candidate_id"] for r in csv_rows} >= {resolved}
+    terminal = runner.invoke(app, ["agreement", str(folder), "--coders", "anna,bram"]).output
+    assert "Meldpunt" in terminal and resolved in terminal
+
+
+def test_quotes_are_cut_at_a_word_boundary():
+    from kwaliteitscan.review.agreement import shorten
+
+    text = "Een apart meldpunt voor discriminatie achten wij niet nodig omdat de vertrouwenspersoon er al is."
+    short = shorten(text, 40)
+    assert short.endswith(" …") and text.startswith(short[:-2]) and len(short) <= 42
+    assert shorten("kort", 40) == "kort"

@@ -248,10 +248,11 @@ def test_agreement_counts_passages_decided_in_the_queue_under_each_theme(tmp_pat
         project.add_decision(passage_candidate(row, "informing_students"), "bob", "confirmed",
                              theme="informing_students")
         project.add_decision(passage_candidate(row, "reporting_desk"), "bob", "rejected", theme="reporting_desk")
-    result = runner.invoke(app, ["agreement", str(folder), "--coders", "ann,bob"])
+    result = runner.invoke(app, ["agreement", str(folder), "--coders", "ann,bob", "--format", "json"])
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if line.startswith("- [candidate]")]
-    assert len(lines) == 1 and "reporting_desk" in lines[0] and "ann=confirmed bob=rejected" in lines[0]
+    found = [d for d in json.loads(result.output)["disagreements"] if d["level"] == "candidate"]
+    assert [(d["theme"], d["ann"], d["bob"], d["candidate_id"]) for d in found] == [
+        ("reporting_desk", "confirmed", "rejected", f"{row['key']}#reporting_desk")]
 
 
 def test_a_review_key_adds_a_theme_to_the_passage_on_screen(tmp_path, make_pdf):
