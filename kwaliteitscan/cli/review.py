@@ -156,8 +156,11 @@ def _agreement_terminal(result: dict, out: Optional[Path]) -> None:
 
         for title, key in (("institution × theme (the report's unit)", "units"), ("candidates", "candidates")):
             table = Table(title=f"{first} vs {second}: {title}")
-            for col in ("theme", "both coded", "agreement", "Cohen's kappa", "Krippendorff's alpha"):
-                table.add_column(col, justify="left" if col == "theme" else "right", no_wrap=col != "theme")
+            table.add_column("theme", min_width=22)  # the longest Dutch label, never cut
+            for col in ("n", "agree", "kappa", "alpha"):
+                table.add_column(col, justify="right")
+            table.caption = ("n: both coded; agree: share agreeing; kappa: Cohen's kappa; "
+                             "alpha: Krippendorff's alpha (nominal)")
             for r in result[key]:
                 table.add_row(Text(clean(r["label"])), str(r["n"]), fmt(r["percent"]), fmt(r["kappa"]), fmt(r["alpha"]))
             console.print(table)
