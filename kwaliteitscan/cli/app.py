@@ -75,6 +75,7 @@ def main(
 # the commands, in the order of the flow
 app.command()(extract.extract)
 app.command()(code.code)
+app.command()(code.manifest)
 app.add_typer(codebook.codebook_app, name="codebook")
 app.add_typer(suggester.suggester_app, name="suggester")
 app.command()(export.export)

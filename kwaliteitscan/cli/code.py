@@ -69,9 +69,38 @@ def _print_summary(summary) -> None:
     console.print(f"project {escape(str(summary.db))}; {summary.seconds:.1f} s ({stages})")
     for name, error in summary.failed:
         console.print(f"[red]failed:[/red] {escape(error)}")
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if summary.guessed:
+        guessed = Table(title="institutions and years guessed from the file names", show_header=True)
+        for column in ("file", "institution", "year"):
+            guessed.add_column(column)
+        for file, institution, year in summary.guessed:
+            guessed.add_row(escape(file), escape(institution), str(year or "?"))
+        console.print(guessed)
+        console.print("Wrong? `kwaliteitscan manifest CORPUS` writes these guesses to CORPUS/manifest.csv; correct "
+                      "them there and code again.")
     if summary.reattached:
         console.print(f"{summary.reattached} decision(s) re-attached to their moved passage")
     for row in summary.unattached:
         console.print(f"[yellow]not re-attached:[/yellow] decision #{row['seq']} of {escape(row['coder'])} "
                       f"({row['decision']}, {row['theme']}): {escape((row['quote'] or '')[:70])!r}; it stays in "
                       "the log, see `kwaliteitscan integrity`")
+
+
+def manifest(
+    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing manifest.csv.")] = False,
+) -> None:
+    """Write CORPUS/manifest.csv with the institution and year guessed from each file name, to correct."""
+    from ..errors import InputError
+    from ..extract.corpus import find_pdfs, write_manifest
+
+    if not corpus.is_dir():
+        raise InputError(f"{corpus}: not a folder; give the folder with the agendas")
+    pdfs = find_pdfs([corpus])
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
+    path = write_manifest(corpus, pdfs, force=force)
+    typer.echo(f"wrote {path} ({len(pdfs)} files): check the institution and year of each, then run "
+               f"`kwaliteitscan code {corpus}` again")

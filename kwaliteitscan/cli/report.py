@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -54,12 +54,16 @@ def audit(
     fmt: ReportFormatOpt = ReportFormat.terminal,
     out: OutOpt = None,
     suggest: SuggestOpt = None,
+    institution: Annotated[Optional[str], typer.Option(
+        "--institution", help="The institution's name (default: from the file name).")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", min=2000, max=2100,
+                                                 help="The agenda's year (default: from the file name).")] = None,
 ) -> None:
     """Self-audit of one agenda: extract, code and report in one go, checklist first; all suggestions."""
     from ..pipeline import codebook_for_run
     from ..pipeline.audit import audit_file
 
-    built = audit_file(file, codebook_for_run(codebook, suggest))
+    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year)
     if fmt is ReportFormat.terminal and out is None:
         _audit_terminal(built)
     else:

@@ -18,8 +18,10 @@ from .code import code_corpus
 AUDIT_BASIS = "suggesties (nog door een mens te controleren)"
 
 
-def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None) -> Report:
-    """The report of one agenda coded on its own, its checklist points that apply first."""
+def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None, *, institution: str | None = None,
+               year: int | None = None) -> Report:
+    """The report of one agenda coded on its own, its checklist points that apply first.
+    `institution` and `year` name it where the file name does not say it right."""
     file = Path(file)
     if not file.is_file():
         raise InputError(f"{file}: no such PDF file")
@@ -32,4 +34,6 @@ def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None) 
     built.basis = AUDIT_BASIS
     for inst in built.institutions:
         inst.checklist.sort(key=lambda c: not c.applies)
+        inst.institution = institution or inst.institution
+        inst.year = year or inst.year
     return built

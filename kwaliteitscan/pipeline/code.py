@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..codebook import Codebook, load_codebook
-from ..extract.corpus import Entry, corpus_entries, find_pdfs
+from ..extract.corpus import MANIFEST, Entry, corpus_entries, drop_concepts, find_pdfs
 from ..errors import InputError
 from ..extract.extractor import Cache, Document, extract_many
 from ..match.matcher import Candidate, Matcher, code_document
@@ -50,6 +50,10 @@ class CodingSummary:
     seconds: float = 0.0
     reattached: int = 0  # decisions moved to the candidate that now holds their quote
     unattached: list[dict] = field(default_factory=list)  # decisions whose passage could not be found again
+    #: concept versions left out, and institutions with several files (one line each)
+    notes: list[str] = field(default_factory=list)
+    #: (file, institution, year) guessed from file names, when the corpus has no manifest.csv
+    guessed: list[tuple[str, str, int | None]] = field(default_factory=list)
     #: where the time went: extraction (incl. cache look-ups), segmenting + matching, database writes
     stage_seconds: dict[str, float] = field(default_factory=lambda: {"extract": 0.0, "code": 0.0, "store": 0.0})
 
@@ -110,7 +114,10 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     pdfs = find_pdfs([corpus])
     if not pdfs:
         raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
-    entries = {e.path: e for e in corpus_entries(corpus if corpus.is_dir() else corpus.parent, pdfs)}
+    root = corpus if corpus.is_dir() else corpus.parent
+    kept, notes = drop_concepts(root, corpus_entries(root, pdfs))
+    pdfs = [e.path for e in kept]
+    entries = {e.path: e for e in kept}
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     # what the project records: the pipeline, and the suggester when one adds candidates
@@ -119,6 +126,9 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     notify = on_event or (lambda kind, text: None)
     summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})",
                             run_label(pipeline, suggester))
+    summary.notes = notes
+    if not (root / MANIFEST).exists():
+        summary.guessed = [(e.path.name, e.institution, e.year) for e in kept]
     with Project(db_path) as project:
         project.save_codebook(book)
         project.set_meta("pipeline", pipeline)
