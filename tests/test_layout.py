@@ -30,7 +30,7 @@ def test_every_stage_is_a_package_of_its_own():
     stages = {"cli", "extract", "segment", "codebook", "match", "project", "review", "report", "interop", "pipeline"}
     assert stages <= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in {"__init__.py", "__main__.py"})
-    assert loose == ["errors.py", "untrusted.py", "version.py"]  # the modules every stage may use
+    assert loose == ["errors.py", "files.py", "untrusted.py", "version.py"]  # the modules every stage may use
 
 
 def test_no_module_imports_a_private_name_of_another():

@@ -23,7 +23,8 @@ class ExportFormat(str, Enum):
 
 def export(
     corpus: CorpusArg,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.csv,
+    fmt: Annotated[Optional[ExportFormat], typer.Option(
+        "--format", "-f", help="Output format (default: from the extension of --out, else csv).")] = None,
     db: DbOpt = None,
     out: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Output file (required for xlsx, qdpx, qdc); for gold the folder that gets gold/.")] = None,
@@ -40,8 +41,11 @@ def export(
 ) -> None:
     """Export candidates with decisions (jsonl, csv, xlsx), a REFI-QDA project (qdpx) / codebook (qdc),
     or the reviewed documents as gold codings (gold: OUT/gold/<doc>.yaml, GOLD_FORMAT.md)."""
+    from ..files import format_from
     from ..pipeline.export import export_project
 
+    fmt = fmt or ExportFormat(format_from(out, tuple(f.value for f in ExportFormat if f is not ExportFormat.gold),
+                                          "csv"))
     done = export_project(corpus, fmt.value, db=db, out=out, coder=coder, final=final, pending=pending,
                           limit=limit, theme=theme, all_coders=all_coders)
     if done.text is not None:

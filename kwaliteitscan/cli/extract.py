@@ -57,14 +57,14 @@ def _as_text(doc, header: bool) -> str:
 
 
 def _write_documents(docs, out: Path, fmt: TextFormat) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+    from ..files import write_text
+
     for doc in docs:
         stem = Path(doc.document).stem
         if fmt is TextFormat.json:
-            (out / f"{stem}.json").write_text(json.dumps(doc.to_json(), ensure_ascii=False, indent=2) + "\n",
-                                             encoding="utf-8")
+            write_text(out / f"{stem}.json", json.dumps(doc.to_json(), ensure_ascii=False, indent=2) + "\n")
         else:
-            (out / f"{stem}.txt").write_text(_as_text(doc, header=False), encoding="utf-8")
+            write_text(out / f"{stem}.txt", _as_text(doc, header=False))
     err_console().print(f"wrote {len(docs)} document(s) to {out}")
 
 

@@ -21,12 +21,20 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
-ReportFormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
+ReportFormatOpt = Annotated[Optional[ReportFormat], typer.Option(
+    "--format", "-f", help="Output format (default: from the extension of --out, else terminal).")]
 
 
-def _emit(built, fmt: ReportFormat, out: Path | None) -> None:
+def _format(fmt: ReportFormat | None, out: Path | None) -> ReportFormat:
+    from ..files import format_from
+
+    return fmt or ReportFormat(format_from(out, tuple(f.value for f in ReportFormat), "terminal"))
+
+
+def _emit(built, fmt: ReportFormat | None, out: Path | None) -> None:
     from ..report import write_report
 
+    fmt = _format(fmt, out)
     text = write_report(built, fmt.value, out)
     if text is not None:
         sys.stdout.write(text)
@@ -37,7 +45,7 @@ def _emit(built, fmt: ReportFormat, out: Path | None) -> None:
 def report(
     corpus: CorpusArg,
     db: DbOpt = None,
-    fmt: ReportFormatOpt = ReportFormat.terminal,
+    fmt: ReportFormatOpt = None,
     out: OutOpt = None,
     coder: OnlyCoderOpt = None,
     final: FinalOpt = False,
@@ -51,7 +59,7 @@ def report(
 def audit(
     file: Annotated[Path, typer.Argument(help="One agenda (PDF) to audit.")],
     codebook: CodebookOpt = None,
-    fmt: ReportFormatOpt = ReportFormat.terminal,
+    fmt: ReportFormatOpt = None,
     out: OutOpt = None,
     suggest: SuggestOpt = None,
     institution: Annotated[Optional[str], typer.Option(
@@ -64,7 +72,7 @@ def audit(
     from ..pipeline.audit import audit_file
 
     built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year)
-    if fmt is ReportFormat.terminal and out is None:
+    if _format(fmt, out) is ReportFormat.terminal and out is None:
         _audit_terminal(built)
     else:
         _emit(built, fmt, out)
@@ -111,6 +119,8 @@ def compare(
     built = load_report(corpus, db, final=final)
     text = (render_compare_markdown if fmt == "md" else compare_json)(built, first, second)
     if out:
-        out.write_text(text, encoding="utf-8")
+        from ..files import write_text
+
+        write_text(out, text)
     else:
         sys.stdout.write(text)

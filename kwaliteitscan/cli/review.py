@@ -134,12 +134,29 @@ def agreement(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        from ..files import write_text
+
+        write_text(out, text)
         err_console().print(f"wrote {escape(str(out))}")
 
 
 def _agreement_terminal(result: dict, out: Optional[Path]) -> None:
     from rich.console import Console
+
+    if out is None:
+        _agreement_console(result, Console(highlight=False))
+        return
+    import io
+
+    from ..files import write_text
+
+    buffer = io.StringIO()
+    _agreement_console(result, Console(highlight=False, file=buffer, width=100))
+    write_text(out, buffer.getvalue())
+    err_console().print(f"wrote {escape(str(out))}")
+
+
+def _agreement_console(result: dict, console) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -147,36 +164,27 @@ def _agreement_terminal(result: dict, out: Optional[Path]) -> None:
     from ..untrusted import clean
 
     first, second = result["coders"]
-    handle = open(out, "w", encoding="utf-8") if out else None
-    try:
-        console = Console(highlight=False, file=handle, width=100 if handle else None)
 
-        def fmt(x):
-            return "–" if x is None else f"{x:.2f}"
+    def fmt(x):
+        return "–" if x is None else f"{x:.2f}"
 
-        for title, key in (("institution × theme (the report's unit)", "units"), ("candidates", "candidates")):
-            table = Table(title=f"{first} vs {second}: {title}")
-            table.add_column("theme", min_width=22)  # the longest Dutch label, never cut
-            for col in ("n", "agree", "kappa", "alpha"):
-                table.add_column(col, justify="right")
-            table.caption = ("n: both coded; agree: share agreeing; kappa: Cohen's kappa; "
-                             "alpha: Krippendorff's alpha (nominal)")
-            for r in result[key]:
-                table.add_row(Text(clean(r["label"])), str(r["n"]), fmt(r["percent"]), fmt(r["kappa"]), fmt(r["alpha"]))
-            console.print(table)
-        console.print(Text(f"{len(result['disagreements'])} disagreement(s)", style="bold"))
-        for d in result["disagreements"]:
-            where = f"{d['institution']} {d['year'] or ''}".strip()
-            page = f" p. {d['page']}" if d["page"] else ""
-            ident = f" [{d['candidate_id']}]" if d["candidate_id"] else ""
-            quote = f": {shorten(d['text'])}" if d["text"] else ""
-            console.print(Text(clean(f"- [{d['level']}] {where} {d['label']}{page}{ident}: {first}={d[first]} "
-                                     f"{second}={d[second]}{quote}")))
-    finally:
-        if handle:
-            handle.close()
-    if out:
-        err_console().print(f"wrote {escape(str(out))}")
+    for title, key in (("institution × theme (the report's unit)", "units"), ("candidates", "candidates")):
+        table = Table(title=f"{first} vs {second}: {title}")
+        table.add_column("theme", min_width=22)  # the longest Dutch label, never cut
+        for col in ("n", "agree", "kappa", "alpha"):
+            table.add_column(col, justify="right")
+        table.caption = "n: both coded; agree: share agreeing; kappa: Cohen's kappa; alpha: Krippendorff's alpha (nominal)"
+        for r in result[key]:
+            table.add_row(Text(clean(r["label"])), str(r["n"]), fmt(r["percent"]), fmt(r["kappa"]), fmt(r["alpha"]))
+        console.print(table)
+    console.print(Text(f"{len(result['disagreements'])} disagreement(s)", style="bold"))
+    for d in result["disagreements"]:
+        where = f"{d['institution']} {d['year'] or ''}".strip()
+        page = f" p. {d['page']}" if d["page"] else ""
+        ident = f" [{d['candidate_id']}]" if d["candidate_id"] else ""
+        quote = f": {shorten(d['text'])}" if d["text"] else ""
+        console.print(Text(clean(f"- [{d['level']}] {where} {d['label']}{page}{ident}: {first}={d[first]} "
+                                 f"{second}={d[second]}{quote}")))
 
 
 def integrity(

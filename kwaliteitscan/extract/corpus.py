@@ -148,13 +148,15 @@ def write_manifest(root: Path, pdfs: list[Path], force: bool = False) -> Path:
         raise InputError(f"{path}: a manifest is already there; edit it, or pass --force to write it anew")
     rows = [(p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name, e.institution, e.year or "")
             for p, e in ((e.path, e) for e in corpus_entries(root, pdfs))]
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["file", "institution", "year"])
-            writer.writerows((Path(f).name, i, y) for f, i, y in rows)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write the manifest ({exc.strerror})") from exc
+    import io
+
+    from ..files import write_text
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "institution", "year"])
+    writer.writerows((Path(f).name, i, y) for f, i, y in rows)
+    write_text(path, buffer.getvalue())
     return path
 
 

@@ -213,10 +213,6 @@ def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *,
 
 def save_suggester(data: dict, out: Path) -> None:
     """Write a trained suggester (the data `train` returns) as compact JSON."""
-    out = Path(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write the suggester ({exc.strerror}); choose a file you can write to") \
-            from exc
+    from ..files import write_text
+
+    write_text(out, json.dumps(data, ensure_ascii=False, separators=(",", ":")))

@@ -202,9 +202,10 @@ def plot_curves(result: dict, book: Codebook, out: Path) -> None:
     ax.grid(alpha=0.3)
     fig.legend(fontsize=7, loc="lower center", ncol=3, frameon=False)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
+    from ..files import atomic_path
+
     try:
-        fig.savefig(out)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write the plot ({exc.strerror}); choose a file you can write to") from exc
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, format="png")
     finally:
         plt.close(fig)

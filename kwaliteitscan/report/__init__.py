@@ -44,9 +44,11 @@ def write_report(report, fmt: str, out: Path | None, console=None) -> str | None
     if fmt == "xlsx":
         if out is None:
             raise UsageError("--format xlsx needs --out FILE.xlsx")
+        from ..files import atomic_path
         from .tables import write_xlsx
 
-        write_xlsx(report, out)
+        with atomic_path(out) as tmp:
+            write_xlsx(report, tmp)
         return None
     if fmt == "terminal":
         from rich.console import Console
@@ -56,11 +58,15 @@ def write_report(report, fmt: str, out: Path | None, console=None) -> str | None
         if out is None:
             render_terminal(report, console or Console(highlight=False))
         else:
-            with open(out, "w", encoding="utf-8") as handle:
+            from ..files import atomic_path
+
+            with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as handle:
                 render_terminal(report, Console(highlight=False, file=handle))
         return None
     text = render_text(report, fmt)
     if out is None:
         return text
-    Path(out).write_text(text, encoding="utf-8")
+    from ..files import write_text
+
+    write_text(out, text)
     return None

@@ -83,16 +83,19 @@ def write_xlsx(rows: list[dict], path: Path) -> None:
 
 def export(rows: list[dict], fmt: str, out: Path | None) -> str | None:
     """Write rows in `fmt` to `out`; without `out`, return the text (jsonl, csv only)."""
+    from ..files import atomic_path, write_text
+
     if fmt == "xlsx":
         if out is None:
             raise ValueError("xlsx needs an output file")
-        write_xlsx(rows, out)
+        with atomic_path(out) as tmp:
+            write_xlsx(rows, tmp)
         return None
     buffer = io.StringIO()
     (write_jsonl if fmt == "jsonl" else write_csv)(rows, buffer)
     if out is None:
         return buffer.getvalue()
-    out.write_text(buffer.getvalue(), encoding="utf-8")
+    write_text(out, buffer.getvalue())
     return None
 
 
