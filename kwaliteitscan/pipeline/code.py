@@ -169,8 +169,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             summary.coded += 1
             notify("coded", doc.document)
         summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
-        if summary.coded:
-            summary.reattached, summary.unattached = project.reattach()
+        # always, not only after coding: a run killed during re-attachment is resumed by the next one
+        summary.reattached, summary.unattached = project.reattach()
         summary.candidates_per_theme = Counter(project.candidate_counts())
     summary.seconds = time.perf_counter() - started
     return summary

@@ -342,23 +342,36 @@ class Project:
                 if row["candidate_id"] not in live and row["decision"] != "pending" and key not in moved]
 
     def reattach(self) -> tuple[int, list[dict]]:
-        """Move orphaned decisions to the candidate that now holds their quote; return (moved, not moved).
+        """Move orphaned decisions to the candidate (or passage) that now holds their quote; return
+        (moved, not moved).
 
-        A decision moves when exactly one current candidate of the same theme, in a document of
-        the same file name or institution, contains its quote; the new row records its origin."""
+        Decisions follow their passage's text, not the file's bytes: among the current candidates of
+        the same theme in a document of the same file name or institution whose passage or context
+        holds the quote (white space normalised), the one that also has the same polarity, the same
+        hit sentence and the same page wins; only a tie on all of those leaves a decision
+        unattached. A decision on a passage found in the review queue moves to the passage
+        with the same text. Each new row records its origin, so a run that is interrupted is simply
+        resumed by the next one."""
         orphans = self.orphan_decisions()
         if not orphans:
             return 0, []
         docs = {d["sha256"]: d for d in self.documents(active_only=False)}
         candidates = self.candidates()
+        passages: list[dict] | None = None
         moved, left = 0, []
         for row in orphans:
             old = docs.get(row["document"] or "", {})
             quote = " ".join((row["quote"] or "").split())
-            matches = [c for c in candidates
-                       if c["theme"] == row["theme"] and quote
-                       and (c["file"] == old.get("file") or c["institution"] == old.get("institution"))
-                       and (quote in " ".join(c["passage"].split()) or quote in " ".join(c["context"].split()))]
+            same_doc = [c for c in candidates if c["file"] == old.get("file") or c["institution"] == old.get("institution")]
+            if passage_of(row["candidate_id"]) is not None:
+                if passages is None:
+                    passages = self.passages()
+                theme = row["candidate_id"].partition("#")[2]
+                matches = [passage_candidate(p, theme) for p in passages
+                           if (p["file"] == old.get("file") or p["institution"] == old.get("institution"))
+                           and quote and " ".join(p["text"].split()) == quote]
+            else:
+                matches = _best_matches(row, quote, [c for c in same_doc if c["theme"] == row["theme"]])
             if len(matches) == 1:
                 self.add_decision(matches[0], row["coder"], row["decision"], theme=row["theme"],
                                   polarity=row["polarity"], note=row["note"], codebook_version=row["codebook_version"],
@@ -376,6 +389,25 @@ class Project:
             problems.append(f"decision #{row['seq']} of {row['coder']} ({row['decision']}, {row['theme']}) has no "
                             f"candidate any more: {(row['quote'] or '')[:80]!r}")
         return problems
+
+
+def _best_matches(row: dict, quote: str, candidates: list[dict]) -> list[dict]:
+    """The candidates a decision's quote now stands in, narrowed step by step (same polarity, same
+    hit sentence, same page) while more than one is left."""
+    if not quote:
+        return []
+    norm = lambda text: " ".join((text or "").split())  # noqa: E731
+    found = [c for c in candidates if quote in norm(c["passage"]) or quote in norm(c["context"])]
+    was_negative = row.get("polarity") == "negative"
+    steps = [lambda c: (c["polarity"] == "negative") == was_negative,
+             lambda c: norm(c["sentence"]) == quote,
+             lambda c: c["page"] == row.get("page")]
+    for keep in steps:
+        if len(found) <= 1:
+            break
+        narrowed = [c for c in found if keep(c)]
+        found = narrowed or found
+    return found
 
 
 def passage_decision_id(key: str, theme: str) -> str:

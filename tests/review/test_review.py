@@ -356,3 +356,29 @@ def test_migration_from_schema_2_moves_the_suggester_out_of_the_pipeline(tmp_pat
         [doc] = project.documents()
         assert project.document_state(doc["sha256"])[1:] == (project.meta("pipeline"), None)
         assert "+suggester" not in project.meta("pipeline") and project.meta("suggester") == ""
+
+
+def test_every_decision_follows_an_agenda_saved_again_with_the_same_text(project, make_pdf, monkeypatch):
+    folder, db = project
+    s = session(db)
+    decided = 0
+    while s.current() is not None:
+        (s.confirm if decided % 2 == 0 else s.reject)()
+        decided += 1
+    pdf = folder / "roc-aap-2024.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"\n% saved again by another program\n")  # new bytes, the same text
+
+    def killed(self):
+        raise KeyboardInterrupt  # as if the run were killed during re-attachment
+
+    real = Project.reattach
+    monkeypatch.setattr(Project, "reattach", killed)
+    with pytest.raises(KeyboardInterrupt):
+        code_corpus(folder, DATA / "mini.yaml", jobs=1)
+    monkeypatch.setattr(Project, "reattach", real)
+    summary = code_corpus(folder, DATA / "mini.yaml", jobs=1)  # nothing left to code: it resumes all the same
+    assert summary.coded == 0
+    assert summary.reattached == decided and summary.unattached == []
+    with Project(db) as p:
+        live = {c["id"] for c in p.candidates()}
+        assert sum(cid in live for cid in p.latest_decisions("anna")) == decided
