@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import CodebookError
 from .dictionaries import (FORMATS, read_dictionary_text, tree_data, wordstat_tree, detect_format,
                            quanteda_to_codebook_data)
-from .patterns import MAX_PATTERN, can_backtrack_badly, parse_pattern
+from .patterns import MAX_PATTERN, can_backtrack_badly, grows_exponentially, parse_pattern
 from .yamltext import YamlList, YamlMap, load_yaml
 from .model import (DEFAULT_CODEBOOK, RESERVED_CODE, SCOPES, STATUSES, ChecklistPoint, Code, Codebook, Pattern,
                     Negation, Qualifier, Settings, Theme)
@@ -81,7 +81,7 @@ class _Checker:
                 self.fail(line, None, f"a pattern in {where} is either a text or {{regex: '...'}}")
             return Pattern(item["regex"], line, regex=_check_regex(item["regex"], self, line))
         if not isinstance(item, str) or not item.strip():
-            self.fail(line, None, f"a pattern in {where} must be a non-empty text, got {item!r}")
+            self.fail(line, None, f"a pattern in {where} must be a non-empty text, got {repr(item)[:80]}")
         if len(item) > MAX_PATTERN:
             self.fail(line, None, f"pattern in {where} is longer than {MAX_PATTERN} characters")
         return Pattern(item.strip(), line, steps=parse_pattern(item, gap, lambda m: self.fail(line, None, m)))
@@ -94,14 +94,28 @@ def _closest(key: str, allowed: set[str]) -> str | None:
     return found[0] if found else None
 
 
+#: ordinary sentences a regular expression must not all match (or it would flood the project)
+_SAMPLE_SENTENCES = ("Wij vinden dit belangrijk.", "In 2024 starten wij met een pilot, samen met het bedrijfsleven.",
+                     "Het rooster staat in de app.", "De kantine is open van acht tot vier uur.")
+
+
 def _check_regex(source: str, checker: _Checker, line: int) -> str:
     try:
-        re.compile(source)
+        compiled = re.compile(source)
     except re.error as exc:
-        checker.fail(line, None, f"invalid regular expression {source!r}: {exc}")
+        checker.fail(line, None, f"invalid regular expression {source[:80]!r}: {exc}")
+    if compiled.fullmatch("") is not None or compiled.search("") is not None:
+        checker.fail(line, None, f"regular expression {source[:80]!r} matches the empty text, so it would hit every "
+                                 "sentence; make it require at least one character")
+    if all(compiled.search(sentence.lower()) for sentence in _SAMPLE_SENTENCES):
+        checker.fail(line, None, f"regular expression {source[:80]!r} matches every sentence; make it more specific")
     if can_backtrack_badly(source):
-        checker.fail(line, None, f"regular expression {source!r} can backtrack catastrophically "
+        checker.fail(line, None, f"regular expression {source[:80]!r} can backtrack catastrophically "
                                  "(a repeated group that contains a repeat); rewrite it without nesting")
+    if grows_exponentially(compiled):
+        checker.fail(line, None, f"regular expression {source[:80]!r} takes exponentially longer on longer text "
+                                 "(alternatives that overlap inside a repeat); rewrite it so each step can match "
+                                 "only one way")
     return source
 
 

@@ -68,3 +68,25 @@ def can_backtrack_badly(source: str) -> bool:
         return []
 
     return walk(sre_parse.parse(source))
+
+
+def grows_exponentially(compiled) -> bool:
+    """Whether a compiled regular expression takes exponentially longer on longer failing input:
+    timed on a few adversarial texts of 16 and 22 characters (a linear one takes microseconds on
+    both; one like (?:\\w|\\w\\w)+$ takes many times longer on the longer). Bounded: the slowest
+    catastrophic case costs tens of milliseconds here, not minutes at coding time."""
+    import time
+
+    for unit in ("a", "1", "a ", "ab", "-"):
+        timings = []
+        for n in (16, 22):
+            text = (unit * n)[:n] + "!\u0000"
+            best = float("inf")
+            for _ in range(2):
+                start = time.perf_counter()
+                compiled.search(text)
+                best = min(best, time.perf_counter() - start)
+            timings.append(best)
+        if timings[1] > 0.002 and timings[1] > 4 * timings[0]:
+            return True
+    return False

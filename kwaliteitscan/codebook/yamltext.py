@@ -48,7 +48,22 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
 
 
+def _refuse_aliases(text: str, name: str) -> None:
+    """A codebook writes its lists out: YAML anchors and aliases (&x, *x) are refused before anything
+    is built, so a small file cannot unfold into millions of items (the 'billion laughs')."""
+    if "*" not in text and "&" not in text:
+        return
+    try:
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                raise CodebookError(f"{name}:{token.start_mark.line + 1}: YAML anchors and aliases (&name, *name) "
+                                    "are not allowed in a codebook; write the list out")
+    except yaml.YAMLError:
+        return  # reported with its line by the loader below
+
+
 def load_yaml(text: str, name: str) -> Any:
+    _refuse_aliases(text, name)
     loader = _Loader(text)
     loader.name = name
     try:
