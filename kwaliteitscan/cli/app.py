@@ -11,6 +11,7 @@ stays fast; a test checks that importing this package imports none of them.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from typing import Annotated
 
@@ -18,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..version import __version__
-from ..errors import KwaliteitscanError
+from ..errors import KwaliteitscanError, ProjectError
 from . import code, codebook, export, extract, report, review, simulate, suggester
 from .output import err_console, escape, state
 
@@ -30,6 +31,12 @@ class _Translating(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except sqlite3.DatabaseError as exc:  # a damaged project file, found while reading it
+            if state["debug"]:
+                raise
+            err_console().print(f"[red]error:[/red] the project file is damaged ({escape(str(exc))}); restore it "
+                                "from a backup, or run `kwaliteitscan integrity` to see what is wrong")
+            raise typer.Exit(ProjectError.exit_code) from None
         except KwaliteitscanError as exc:
             if state["debug"]:
                 raise

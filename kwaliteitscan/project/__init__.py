@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import ProjectError, UsageError
 from .store import DEFAULT_DB_NAME, Project, default_db, run_label
 
 
@@ -14,6 +14,9 @@ def open_project(corpus: Path, db: Path | None = None) -> Project:
     path = Path(db) if db else default_db(corpus)
     if not path.exists():
         raise UsageError(f"{path}: no project yet; run `kwaliteitscan code {corpus}` first")
+    if path.is_file() and path.stat().st_size == 0:
+        raise ProjectError(f"{path}: an empty file (0 bytes), not a project; restore it from a backup, or delete "
+                           f"it and run `kwaliteitscan code {corpus}` to start again")
     return Project(path)
 
 
