@@ -69,6 +69,8 @@ def _print_summary(summary) -> None:
     console.print(f"project {escape(str(summary.db))}; {summary.seconds:.1f} s ({stages})")
     for name, error in summary.failed:
         console.print(f"[red]failed:[/red] {escape(error)}")
+    for path in summary.backups:
+        console.print(f"backed up the project to {escape(str(path))} first")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if summary.guessed:

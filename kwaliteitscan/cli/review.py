@@ -204,3 +204,18 @@ def integrity(
     if problems:
         raise ProjectError(f"{path}: {len(problems)} problem(s) found")
     typer.echo(f"{path}: ok")
+
+
+def backup(
+    corpus: CorpusArg,
+    db: DbOpt = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Where to write the copy (default: beside the project, with the time in its name).")]
+    = None,
+) -> None:
+    """Copy the project (every decision) to a backup file, safely also while it is in use."""
+    from ..project import open_project
+
+    with open_project(corpus, db) as project:
+        path = project.backup(out)
+    typer.echo(f"backed up {project.path} to {path}")

@@ -50,6 +50,8 @@ class CodingSummary:
     seconds: float = 0.0
     reattached: int = 0  # decisions moved to the candidate that now holds their quote
     unattached: list[dict] = field(default_factory=list)  # decisions whose passage could not be found again
+    #: backups of the project made before a migration or a re-attachment of decisions
+    backups: list[Path] = field(default_factory=list)
     #: concept versions left out, and institutions with several files (one line each)
     notes: list[str] = field(default_factory=list)
     #: (file, institution, year) guessed from file names, when the corpus has no manifest.csv
@@ -130,6 +132,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     if not (root / MANIFEST).exists():
         summary.guessed = [(e.path.name, e.institution, e.year) for e in kept]
     with Project(db_path) as project:
+        if project.backup_path:
+            summary.backups.append(project.backup_path)
         project.save_codebook(book)
         project.set_meta("pipeline", pipeline)
         project.set_meta("suggester", suggester or "")
@@ -170,6 +174,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             notify("coded", doc.document)
         summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
         # always, not only after coding: a run killed during re-attachment is resumed by the next one
+        if summary.coded and project.orphan_decisions():  # once per re-code, not on every run of a resumed one
+            summary.backups.append(project.backup(label="before-reattach"))
         summary.reattached, summary.unattached = project.reattach()
         summary.candidates_per_theme = Counter(project.candidate_counts())
     summary.seconds = time.perf_counter() - started

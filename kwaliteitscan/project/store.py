@@ -110,13 +110,18 @@ class Project:
         self.path = Path(path)
         self.db = _connect(self.path, lock_timeout)
         try:
-            _migrate(self.db, self.path)
+            #: the backup made before a migration, if one was needed
+            self.backup_path = _migrate(self.db, self.path)
         except BaseException:
             self.db.close()
             raise
 
     def close(self) -> None:
         self.db.close()
+
+    def backup(self, out: Path | str | None = None, label: str = "manual") -> Path:
+        """A consistent copy of the project, also while others read it (SQLite's online backup)."""
+        return backup_connection(self.db, self.path, label, Path(out) if out else None)
 
     def __enter__(self) -> "Project":
         return self
@@ -501,11 +506,16 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
     return db
 
 
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
+def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
+    """Bring the project to the current schema; a project that holds decisions is backed up first.
+    Returns the backup's path, if one was made."""
+    made = None
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
+        if 0 < version < SCHEMA_VERSION and db.execute("SELECT 1 FROM decisions LIMIT 1").fetchone():
+            made = backup_connection(db, path, f"before-schema-{SCHEMA_VERSION}")
         for number in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
             MIGRATIONS[number](db)
@@ -514,6 +524,24 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         _rollback(db)
         raise _translate(exc, path) from exc
+    return made
+
+
+def backup_connection(db: sqlite3.Connection, path: Path, label: str, out: Path | None = None) -> Path:
+    """A consistent copy of an open project (SQLite's online backup), next to it unless `out` is
+    given: `<name>.backup-<label>-<UTC time>.sqlite`."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    target = out or path.with_name(f"{path.stem}.backup-{label}-{stamp}{path.suffix or '.sqlite'}")
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            db.backup(copy)
+        finally:
+            copy.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise ProjectError(f"{target}: cannot write the backup ({exc}); free some space or choose another place") \
+            from exc
+    return target
 
 
 def default_db(corpus: Path) -> Path:
