@@ -20,7 +20,8 @@ def code(
 ) -> None:
     """Extract, segment and match a corpus; store candidate passages in the project."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     from ..extract.corpus import find_pdfs
     from ..pipeline import codebook_for_run
@@ -29,19 +30,21 @@ def code(
     codebook = codebook_for_run(codebook, suggest)
     total = len(find_pdfs([corpus])) if corpus.exists() else 0
     console = Console(stderr=True, highlight=False)
+    # one display for the whole run: every document is counted once when extracted and once when coded
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        extracting = progress.add_task("extract", total=total)
-        coding = progress.add_task("code", total=total)
+                  TimeRemainingColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("extract and code", total=2 * total)
+        done = {"extracted": 0, "coded": 0}
 
         def event(kind: str, text: str) -> None:
             if kind == "extracted":
-                progress.advance(extracting)
-            elif kind in ("coded", "unchanged"):
-                progress.advance(coding)
-            elif kind == "failed":
-                progress.advance(coding)
+                done["extracted"] += 1
+            elif kind in ("coded", "unchanged", "failed"):
+                done["coded"] += 1
+            if kind == "failed":
                 console.print(f"[red]error:[/red] {escape(text)}")
+            progress.update(task, completed=done["extracted"] + done["coded"],
+                            description=f"extracted {done['extracted']}, coded {done['coded']} of {total}")
 
         summary = code_corpus(corpus, codebook, db, jobs=jobs, engine=engine.value, on_event=event)
     _print_summary(summary)
@@ -53,6 +56,14 @@ def _print_summary(summary) -> None:
     from rich.table import Table
 
     console = Console(highlight=False)
+    if not console.is_terminal:  # a log or a pipe gets one line, then what needs attention
+        per_theme = ", ".join(f"{theme} {n}" for theme, n in sorted(summary.candidates_per_theme.items()))
+        console.print(f"coded {summary.documents} document(s) ({summary.pages} pages; {summary.coded} coded in this "
+                      f"run, {len(summary.failed)} failed): {sum(summary.candidates_per_theme.values())} candidates "
+                      f"({per_theme}); codebook {escape(summary.codebook)}; pipeline {escape(summary.pipeline)}; "
+                      f"project {escape(str(summary.db))}; {summary.seconds:.1f} s", soft_wrap=True)
+        _print_attention(summary, console)
+        return
     table = Table(title="kwaliteitscan code", show_header=True)
     table.add_column("")
     table.add_column("", justify="right")
@@ -67,6 +78,12 @@ def _print_summary(summary) -> None:
     console.print(f"codebook {escape(summary.codebook)}; pipeline {escape(summary.pipeline)}")
     stages = ", ".join(f"{name} {secs:.1f} s" for name, secs in summary.stage_seconds.items())
     console.print(f"project {escape(str(summary.db))}; {summary.seconds:.1f} s ({stages})")
+    _print_attention(summary, console)
+
+
+def _print_attention(summary, console) -> None:
+    from rich.table import Table
+
     for name, error in summary.failed:
         console.print(f"[red]failed:[/red] {escape(error)}")
     for path in summary.backups:

@@ -229,7 +229,9 @@ def test_export_neutralises_formulas():
 def test_cli_code_summary_and_no_project_error(mini_corpus, tmp_path):
     result = runner.invoke(app, ["code", str(mini_corpus), "--codebook", str(DATA / "mini.yaml")])
     assert result.exit_code == 0, result.output
-    assert "candidates in all" in result.output and "blank:nl" in result.output
+    # not a terminal: one line that says what was done, with the pipeline that ran
+    assert "coded 2 document(s)" in result.output and "6 candidates" in result.output
+    assert "blank:nl" in result.output
     missing = runner.invoke(app, ["export", str(tmp_path / "leeg")])
     assert missing.exit_code == 2 and "run `kwaliteitscan code" in missing.output
 
