@@ -623,28 +623,29 @@ class ReviewQueue:
             if self.history:
                 self.history.pop()
 
-    def items(self, limit: int | None = None, theme: str | None = None) -> list[dict]:
-        """The pending passages in queue order, as candidates (see the class doc)."""
+    def items(self, limit: int | None = None, theme: str | None = None) -> "Ranked":
+        """The pending passages in queue order, as candidates (see the class doc). The list is lazy:
+        a passage becomes a candidate dict when it is looked at, so re-ranking a large project after
+        each decision costs the ranking, not thousands of dicts nobody reads."""
         p = self.queue.probabilities()
         todo = self.queue.pending()
         if theme is not None:
-            t = THEMES.index(theme)
-            best = np.full(len(todo), t)
+            best = np.full(len(todo), THEMES.index(theme))
         else:
             best = p[todo].argmax(1)
         score = p[todo, best]
         order = np.lexsort((todo, -score))
-        out = []
-        for k in order:
-            row = self.rows[self.passages[todo[k]].key]
-            proposed = THEMES[best[k]]
-            hits = self.by_hit.get(row["key"], [])
-            cand = next((c for c in hits if c["theme"] == proposed), hits[0] if hits else None)
-            out.append(dict(cand, queue_score=float(score[k]), passage_key=row["key"]) if cand
-                       else self._as_candidate(row, proposed, float(score[k])))
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+        if limit is not None:
+            order = order[:limit]
+        return Ranked(self, todo[order], best[order], score[order])
+
+    def _item(self, index: int, theme_index: int, score: float) -> dict:
+        row = self.rows[self.passages[index].key]
+        proposed = THEMES[theme_index]
+        hits = self.by_hit.get(row["key"], [])
+        cand = next((c for c in hits if c["theme"] == proposed), hits[0] if hits else None)
+        return (dict(cand, queue_score=score, passage_key=row["key"]) if cand
+                else self._as_candidate(row, proposed, score))
 
     def _as_candidate(self, row: dict, theme: str, score: float) -> dict:
         from ..project.store import passage_candidate
@@ -659,3 +660,28 @@ class ReviewQueue:
         rule = STOPPING_RULES[name](self.queue, self.history, **params)
         estimate = stop_estimate(self.queue, self.history)
         return {key: (rule[key][0], estimate[key][1], estimate[key][2]) for key in rule}
+
+
+class Ranked:
+    """A ranked, lazy list of queue items: len(), indexing and slicing make only what is read."""
+
+    def __init__(self, queue: ReviewQueue, indices, themes, scores) -> None:
+        self._queue, self._indices, self._themes, self._scores = queue, indices, themes, scores
+        self._made: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        if k not in self._made:
+            self._made[k] = self._queue._item(int(self._indices[k]), int(self._themes[k]), float(self._scores[k]))
+        return self._made[k]
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))

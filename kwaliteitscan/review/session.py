@@ -61,7 +61,7 @@ class ReviewSession:
             from .queue import ReviewQueue
 
             self.worklist = ReviewQueue(self.project, self.coder, self.book, institution=self.institution)
-            self.queue = self.worklist.items(theme=self.theme)
+            self.queue = _Joined([], self.worklist.items(theme=self.theme))
             self.total = len(self.worklist.passages)
 
     @property
@@ -133,7 +133,7 @@ class ReviewSession:
             extra = {c["theme"] for pos, c in self.added if pos == self.position - 1}
             self.worklist.teach(cand["passage_key"],
                                 ({theme or cand["theme"]} if decision == "confirmed" else set()) | extra)
-            self.queue = self.queue[:self.position] + self.worklist.items(theme=self.theme)
+            self.queue = _Joined(self.queue[:self.position], self.worklist.items(theme=self.theme))
         return cand
 
     def stopping_rule(self) -> dict | None:
@@ -201,8 +201,8 @@ class ReviewSession:
         self.pending = Pending()
         if self.worklist is not None and cand.get("passage_key"):
             self.worklist.forget(cand["passage_key"])
-            rest = [c for c in self.worklist.items(theme=self.theme) if c.get("passage_key") != cand["passage_key"]]
-            self.queue = self.queue[:position] + [cand] + rest
+            self.queue = _Joined(self.queue[:position] + [cand], self.worklist.items(theme=self.theme),
+                                 skip=cand["passage_key"])
         return cand
 
 
@@ -211,3 +211,38 @@ def _decision_key(row: dict | None):
         return None
     return (row["decision"], row["theme"], row["polarity"]) if row["decision"] == "confirmed" else (row["decision"],)
 
+
+
+class _Joined:
+    """What a queue session walks: the items already shown (a list), then the queue's ranked rest
+    (lazy); `skip` leaves out a passage that is already in the head (after an undo)."""
+
+    def __init__(self, head: list, tail, skip: str | None = None) -> None:
+        self.head, self.tail, self.skip = list(head), tail, skip
+        self._skipped = None
+
+    def _tail_index(self, k: int) -> int:
+        if self.skip is None:
+            return k
+        if self._skipped is None:
+            self._skipped = next((i for i in range(len(self.tail)) if self.tail[i].get("passage_key") == self.skip),
+                                 -1)
+        return k + 1 if 0 <= self._skipped <= k else k
+
+    def __len__(self) -> int:
+        extra = len(self.tail) - (1 if self.skip is not None and self._find_skip() >= 0 else 0)
+        return len(self.head) + extra
+
+    def _find_skip(self) -> int:
+        self._tail_index(0)
+        return self._skipped if self._skipped is not None else -1
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < len(self.head):
+            return self.head[k]
+        return self.tail[self._tail_index(k - len(self.head))]
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
