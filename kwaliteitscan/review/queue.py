@@ -226,17 +226,16 @@ class Queue:
     """
 
     def __init__(self, items: list[Passage], prior: Prior, *, l2: float = 2.0, iters: int = 30,
-                 neighbour: float = 1.5, nb_weight: float = 1.0, extend_vocab: bool = True) -> None:
+                 neighbour: float = 1.5, nb_weight: float = 1.0, extend_vocab: bool = True,
+                 features: tuple | None = None) -> None:
         self.items = list(items)
         self.index = {it.key: i for i, it in enumerate(self.items)}
         self.prior = prior
-        f = Featurizer(prior.featurizer.idf, prior.featurizer.prev, prior.featurizer.heading,
-                       prior.featurizer.rules, prior.featurizer.pairs)
-        if extend_vocab:
-            f.extend(self.items)
-        self.featurizer = f
-        self.x = Csr(f.transform(self.items), f.width)
-        pad = f.width - prior.weights.shape[0]
+        if features is None:  # (CSR triplet, width): what features() returns, e.g. from a cache
+            features = self.features(self.items, prior, extend_vocab)
+        triplet, width = features
+        self.x = Csr(triplet, width)
+        pad = width - prior.weights.shape[0]
         self.w0 = np.vstack([prior.weights, np.zeros((pad, len(THEMES)))])
         if prior.kind == "nb":
             self.neg0 = np.vstack([prior.neg, np.zeros((pad, len(THEMES)))])
@@ -246,10 +245,20 @@ class Queue:
             self.base = self.x.dot(self.w0) + prior.bias  # the prior's logits, computed once
         self.l2, self.iters, self.neighbour_lift, self.nb_weight = l2, iters, neighbour, nb_weight
         self.decisions: dict[int, frozenset[str]] = {}
-        self.delta = np.zeros((f.width, len(THEMES)))
+        self.delta = np.zeros((width, len(THEMES)))
         self.delta_b = np.zeros(len(THEMES))
         self.doc_order = self._neighbours()
         self._logits = None
+
+    @staticmethod
+    def features(items: list[Passage], prior: Prior, extend_vocab: bool = True) -> tuple:
+        """The feature matrix of `items` under `prior` (with the project's own words as extra columns):
+        (CSR triplet, width). The slow part of opening a queue, so ReviewQueue caches it."""
+        f = Featurizer(prior.featurizer.idf, prior.featurizer.prev, prior.featurizer.heading,
+                       prior.featurizer.rules, prior.featurizer.pairs)
+        if extend_vocab:
+            f.extend(items)
+        return f.transform(items), f.width
 
     def _neighbours(self):
         prev_ = np.full(len(self.items), -1)
@@ -586,7 +595,8 @@ class ReviewQueue:
         self.rows = {r["key"]: r for r in rows}
         self.passages = [Passage(r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"],
                                  r["text"], r["prev"], r["heading"], r["prior"]) for r in rows]
-        self.queue = Queue(self.passages, prior or bundled_prior(book))
+        prior = prior or bundled_prior(book)
+        self.queue = Queue(self.passages, prior, features=_cached_features(self.passages, prior))
         self.by_hit: dict[str, list[dict]] = {}
         spans = {(r["document"], r["page"], r["start"]): r["key"] for r in rows}
         self.candidates = {c["id"]: c for c in project.candidates(institution=institution)}
@@ -685,3 +695,32 @@ class Ranked:
 
     def __iter__(self):
         return (self[k] for k in range(len(self)))
+
+
+def _cached_features(passages: list[Passage], prior: Prior) -> tuple:
+    """Queue.features, kept in the cache folder by a hash of the passages (keys and evidence) and of
+    the prior, so opening the same project again skips the featurising."""
+    import hashlib
+    import os
+
+    from ..extract.extractor import default_cache_dir
+
+    digest = hashlib.sha256(repr(sorted((prior.meta or {}).items())).encode())
+    digest.update(str(prior.featurizer.width).encode() + prior.bias.tobytes())
+    for p in passages:
+        digest.update(f"{p.key}|{p.prior}|".encode())
+    path = default_cache_dir() / "queue" / f"{digest.hexdigest()[:32]}.npz"
+    try:
+        with np.load(path) as data:
+            return (data["indptr"], data["indices"], data["data"]), int(data["width"])
+    except (OSError, ValueError, KeyError):
+        pass
+    (indptr, indices, data), width = Queue.features(passages, prior)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
+        np.savez(tmp, indptr=indptr, indices=indices, data=data, width=np.array(width))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return (indptr, indices, data), width
