@@ -346,7 +346,8 @@ def _header(report: Report) -> str:
         ("Pijplijn", esc(report.pipeline) or "<span class=\"zacht\">onbekend</span>"),
         ("Basis", esc(report.basis)),
         ("Datum", esc(report.created)),
-        ("Omvang", f"{_count(len(report.institutions), 'instelling', 'instellingen')}, "
+        ("Omvang", f"{_count(len(report.institutions), 'agenda', 'agenda&#x27;s')} van "
+                   f"{_count(report.counts()['institutions'], 'instelling', 'instellingen')}, "
                    f"{_count(n_docs, 'document', 'documenten')}"),
     ]
     meta = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)

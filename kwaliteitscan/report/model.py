@@ -26,6 +26,8 @@ from datetime import date, datetime, timezone
 from ..codebook import Codebook
 from .status import rule_holds, theme_status
 
+#: version of the JSON report's shape: 2 added "contract", "summary" and each institution's "search"
+JSON_CONTRACT = 2
 STATUS_NL = {"present": "aanwezig", "absent": "afwezig", "unclear": "onduidelijk"}
 STATE_NL = {"no_candidates": "geen kandidaten", "all_rejected": "alles verworpen", "not_reviewed": "nog niet beoordeeld",
             "partly_reviewed": "deels beoordeeld", "reviewed": "beoordeeld"}
@@ -91,25 +93,45 @@ class Report:
     created: str = field(default_factory=lambda: report_date())
 
     def summary(self) -> list[str]:
-        """Sentences of the kind the 2024 study wrote by hand, in Dutch."""
-        n = len(self.institutions)
-        lines = []
-        for theme in self.codebook.themes:
-            k = sum(1 for i in self.institutions if i.themes[theme.id].status == "present")
-            unclear = sum(1 for i in self.institutions if i.themes[theme.id].status == "unclear")
-            extra = f" (bij {unclear} onduidelijk)" if unclear else ""
-            lines.append(f"{k} van de {n} {_plural(n)}: {theme.label.lower()} aanwezig{extra}.")
-        for point in self.codebook.checklist:
-            k = sum(1 for i in self.institutions for c in i.checklist if c.id == point.id and c.applies)
-            lines.append(f"Verbeterpunt '{point.label}' geldt voor {k} van de {n} {_plural(n)}.")
+        """Sentences of the kind the 2024 study wrote by hand, in Dutch. Agendas (an institution in a
+        year) and institutions are counted apart, and with several years each year on its own."""
+        units = self.institutions
+        names = {i.institution for i in units}
+        years = sorted({i.year for i in units}, key=lambda y: (y is None, y or 0))
+        per_year = "; ".join(f"{y or 'jaar onbekend'}: {_agendas(sum(1 for i in units if i.year == y))}" for y in years)
+        lines = [f"{_agendas(len(units))} van {_institutions(len(names))}" + (f" ({per_year})" if len(years) > 1 else "")
+                 + "."]
+        groups = [(None, units)] if len(years) <= 1 else [(y, [i for i in units if i.year == y]) for y in years]
+        for year, group in groups:
+            n = len(group)
+            prefix = f"{year or 'jaar onbekend'}: " if len(groups) > 1 else ""
+            for theme in self.codebook.themes:
+                k = sum(1 for i in group if i.themes[theme.id].status == "present")
+                unclear = sum(1 for i in group if i.themes[theme.id].status == "unclear")
+                extra = f" (bij {unclear} onduidelijk)" if unclear else ""
+                lines.append(f"{prefix}{k} van de {_agendas(n)}: {theme.label.lower()} aanwezig{extra}.")
+            for point in self.codebook.checklist:
+                k = sum(1 for i in group for c in i.checklist if c.id == point.id and c.applies)
+                lines.append(f"{prefix}Verbeterpunt '{point.label}' geldt voor {k} van de {_agendas(n)}.")
         return lines
+
+    def counts(self) -> dict:
+        """What the summary counts: agendas, institutions, agendas per year (for the JSON contract)."""
+        per_year: dict[str, int] = {}
+        for i in self.institutions:
+            key = str(i.year) if i.year is not None else "onbekend"
+            per_year[key] = per_year.get(key, 0) + 1
+        return {"agendas": len(self.institutions), "institutions": len({i.institution for i in self.institutions}),
+                "agendas_per_year": dict(sorted(per_year.items()))}
 
     def to_json(self) -> dict:
         """The stable JSON contract of `kwaliteitscan report --format json`."""
         book = self.codebook
         return {
+            "contract": JSON_CONTRACT,
             "codebook": {"name": book.name, "version": book.version, "sha256": book.sha256},
             "pipeline": self.pipeline,
+            "summary": {**self.counts(), "lines": self.summary()},
             "institutions": [{
                 "institution": inst.institution, "year": inst.year, "documents": list(inst.documents),
                 "themes": {tid: {"status": cell.status, "reviewed": cell.reviewed,
@@ -129,8 +151,12 @@ def report_date() -> str:
     return date.today().isoformat()
 
 
-def _plural(n: int) -> str:
-    return "instelling" if n == 1 else "instellingen"
+def _agendas(n: int) -> str:
+    return f"{n} agenda" if n == 1 else f"{n} agenda's"
+
+
+def _institutions(n: int) -> str:
+    return f"{n} instelling" if n == 1 else f"{n} instellingen"
 
 
 def decisions_for(project, coder: str | None = None, final: bool = False) -> tuple[dict[str, dict], str]:

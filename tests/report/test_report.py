@@ -106,7 +106,11 @@ def test_golden_html(golden_report, request):
 
 def test_json_contract(demo_report):
     data = json.loads(render_json(demo_report))
-    assert set(data) == {"codebook", "pipeline", "institutions"}
+    assert set(data) == {"contract", "codebook", "pipeline", "summary", "institutions"} and data["contract"] == 2
+    # agendas and institutions are counted apart: two institutions have an agenda of 2024 and one of 2026
+    assert (data["summary"]["agendas"], data["summary"]["institutions"]) == (41, 39)
+    assert sum(data["summary"]["agendas_per_year"].values()) == 41 and len(data["summary"]["agendas_per_year"]) == 2
+    assert data["summary"]["lines"][0].startswith("41 agenda's van 39 instellingen (2024: ")
     assert set(data["codebook"]) == {"name", "version", "sha256"} and len(data["codebook"]["sha256"]) == 64
     assert isinstance(data["pipeline"], str)
     assert len(data["institutions"]) == 41
