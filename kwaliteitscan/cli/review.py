@@ -42,6 +42,12 @@ def review(
         book = project_codebook(project)
         if theme and theme not in book.theme_ids:
             raise UsageError(f"unknown theme {theme!r}; one of {', '.join(book.theme_ids)}")
+        if institution:
+            known = sorted({d["institution"] for d in project.documents()})
+            if institution not in known:
+                same = [name for name in known if name.lower() == institution.lower()]
+                hint = f"did you mean {same[0]!r}?" if same else f"the project has: {', '.join(known) or 'none yet'}"
+                raise UsageError(f"no institution {institution!r} in {project.path}; {hint}")
         follow_queue = not candidates_only and not resolve
         if follow_queue:
             from ..errors import CodebookError

@@ -162,3 +162,11 @@ def test_quotes_are_cut_at_a_word_boundary():
     short = shorten(text, 40)
     assert short.endswith(" …") and text.startswith(short[:-2]) and len(short) <= 42
     assert shorten("kort", 40) == "kort"
+
+
+def test_review_names_an_institution_it_does_not_know_instead_of_saying_nothing_is_left(coded):
+    folder, _ = coded
+    result = runner.invoke(app, ["review", str(folder), "--coder", "anna", "--institution", "roc aap"])
+    assert result.exit_code == 2 and "did you mean 'ROC Aap'?" in result.output
+    other = runner.invoke(app, ["review", str(folder), "--coder", "anna", "--institution", "ROC Zee"])
+    assert other.exit_code == 2 and "the project has: ROC Aap" in other.output
