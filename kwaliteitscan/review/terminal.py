@@ -93,8 +93,8 @@ def render(session: ReviewSession, console, theme_labels: dict[str, str], messag
     head = Text()
     head.append(clean(f"{cand['institution']}{year}"), style="bold")
     head.append(clean(f" · {cand['file']} · p. {cand['page']}\n"))
-    head.append(clean(f"{cand['theme']}"), style="bold cyan")
-    head.append(clean(f" {theme_labels.get(cand['theme'], '')} [{', '.join(cand['codes'])}]\n"))
+    head.append(clean(theme_labels.get(cand["theme"], cand["theme"])), style="bold cyan")
+    head.append(clean(f" [{', '.join(cand['codes'])}]\n"))
     head.append(f"polarity {polarity}{flipped} · qualifiers {quals} · score {cand['score']:.1f}"
                 f"{' · weak' if cand['weak'] else ''}")
     console.print(head)
@@ -110,7 +110,8 @@ def render(session: ReviewSession, console, theme_labels: dict[str, str], messag
         console.print(clean(f"  {name}: {what}{note}"))
     if session.pending.note:
         console.print(clean(f"note: {session.pending.note}"))
-    themes = "  ".join(f"{t} {d}/{n}" for t, (d, n) in per_theme.items())
+    order = [t for t in theme_labels if t in per_theme] + [t for t in per_theme if t not in theme_labels]
+    themes = "  ".join(f"{theme_labels.get(t, t)} {per_theme[t][0]}/{per_theme[t][1]}" for t in order)
     console.print(clean(f"{done} of {total} decided · {session.position + 1} of {len(session.queue)} in this session"))
     stop = session.stopping_rule()
     if stop is not None:
@@ -144,7 +145,7 @@ def run(session: ReviewSession, theme_ids: list[str], theme_labels: dict[str, st
                 {"c": session.confirm, "r": session.reject, "u": session.uncertain}[key]()
                 made += 1
             elif key == "m":
-                menu = "  ".join(f"{i} {t}" for i, t in enumerate(theme_ids, start=1))
+                menu = "  ".join(f"{i} {theme_labels.get(t, t)}" for i, t in enumerate(theme_ids, start=1))
                 console.print(menu)
                 choice = keys.key()
                 if choice.isdigit() and 1 <= int(choice) <= len(theme_ids):
@@ -153,7 +154,7 @@ def run(session: ReviewSession, theme_ids: list[str], theme_labels: dict[str, st
                 else:
                     message = "move cancelled"
             elif key == "a":
-                menu = "  ".join(f"{i} {t}" for i, t in enumerate(theme_ids, start=1))
+                menu = "  ".join(f"{i} {theme_labels.get(t, t)}" for i, t in enumerate(theme_ids, start=1))
                 console.print("add a theme: " + menu)
                 choice = keys.key()
                 if choice.isdigit() and 1 <= int(choice) <= len(theme_ids):
