@@ -134,8 +134,10 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         raise CodebookError(f"{path}: cannot read the codebook ({exc.strerror}); check the path") from None
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CodebookError(f"{path}: the codebook is not UTF-8 text; save it as UTF-8") from None
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise CodebookError(f"{path}:{line}: the codebook is not UTF-8 text (byte {raw[exc.start]:#04x} here; "
+                            "Windows-1252 perhaps); save it as UTF-8") from None
     return parse_codebook(text, str(path), hashlib.sha256(raw).hexdigest())
 
 

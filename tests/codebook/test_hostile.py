@@ -39,3 +39,18 @@ def test_regular_expressions_that_would_flood_or_hang_are_refused_with_their_lin
         parse_codebook(text, "t.yaml")
     assert time.perf_counter() - start < 2
     assert caught.value.message.startswith("t.yaml:12:")
+
+
+def test_a_codebook_saved_as_windows_1252_names_the_line(tmp_path):
+    from kwaliteitscan.codebook import load_codebook
+
+    path = tmp_path / "cb.yaml"
+    path.write_bytes((HEAD + "        patterns: [doel, \"é\"]\n").encode("cp1252"))
+    with pytest.raises(CodebookError, match=r"cb\.yaml:10: the codebook is not UTF-8"):
+        load_codebook(path)
+
+
+def test_a_theme_without_an_id_is_reported_at_its_line(tmp_path):
+    text = HEAD + "        patterns: [doel]\n  :\n    label: X\n    definition: X\n    codes: {}\n"
+    with pytest.raises(CodebookError, match=r"t\.yaml:11:"):
+        parse_codebook(text, "t.yaml")
