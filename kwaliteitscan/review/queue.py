@@ -110,10 +110,6 @@ class Featurizer:
         return np.array(indptr, np.int64), np.array(indices, np.int64), np.array(data, np.float64)
 
 
-def featurize(items: list[Passage], featurizer: Featurizer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return featurizer.transform(items)
-
-
 class Csr:
     """A sparse matrix as numpy arrays, with the two products the queue needs."""
 

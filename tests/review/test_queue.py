@@ -99,6 +99,17 @@ def test_the_bundled_prior_fits_the_bundled_codebook_and_refuses_another():
         bundled_prior(load_codebook(DATA_DIR / "mini.yaml"))
 
 
+@pytest.fixture
+def coded_source(tmp_path, make_pdf):
+    """One agenda of SOURCE, coded with the bundled codebook: (corpus folder, project file)."""
+    from kwaliteitscan.pipeline.code import code_corpus
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
+    return folder, code_corpus(folder, None, jobs=1).db
+
+
 SOURCE = """# 3 Stagediscriminatie
 
 Wij erkennen dat stagediscriminatie bij onze leerbedrijven voorkomt. Dat nemen wij serieus.
@@ -160,16 +171,12 @@ def test_a_prior_that_is_not_one_is_one_line(gold_corpus, tmp_path):
     assert result.exit_code == 3 and "not a review-queue prior" in result.output
 
 
-def test_a_spreadsheet_coder_follows_the_queue_and_one_passage_may_carry_several_themes(tmp_path, make_pdf):
+def test_a_spreadsheet_coder_follows_the_queue_and_one_passage_may_carry_several_themes(tmp_path, coded_source):
     import csv
 
-    from kwaliteitscan.pipeline.code import code_corpus
     from kwaliteitscan.project import Project
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
-    db = code_corpus(folder, None, jobs=1).db
+    folder, db = coded_source
     sheet = tmp_path / "batch.csv"
     assert runner.invoke(app, ["export", str(folder), "--pending", "--format", "csv"]).exit_code == 2  # needs --coder
     result = runner.invoke(app, ["export", str(folder), "--pending", "--coder", "ann", "--limit", "3", "--format",
@@ -209,15 +216,11 @@ def test_a_spreadsheet_coder_follows_the_queue_and_one_passage_may_carry_several
     assert any(t in target["passage"] or target["passage"] in t for t in texts["reporting_desk"])
 
 
-def test_review_follows_the_queue_and_undo_puts_the_passage_back(tmp_path, make_pdf):
-    from kwaliteitscan.pipeline.code import code_corpus
+def test_review_follows_the_queue_and_undo_puts_the_passage_back(tmp_path, coded_source):
     from kwaliteitscan.project import Project
     from kwaliteitscan.review.session import ReviewSession
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
-    db = code_corpus(folder, None, jobs=1).db
+    folder, db = coded_source
     with Project(db) as project:
         book = load_codebook()
         session = ReviewSession(project, "eva", book=book, codebook_version="t")
@@ -232,15 +235,11 @@ def test_review_follows_the_queue_and_undo_puts_the_passage_back(tmp_path, make_
         assert not met and left > 0
 
 
-def test_agreement_counts_passages_decided_in_the_queue_under_each_theme(tmp_path, make_pdf):
-    from kwaliteitscan.pipeline.code import code_corpus
+def test_agreement_counts_passages_decided_in_the_queue_under_each_theme(tmp_path, coded_source):
     from kwaliteitscan.project import Project
     from kwaliteitscan.project.store import passage_candidate
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
-    db = code_corpus(folder, None, jobs=1).db
+    folder, db = coded_source
     with Project(db) as project:
         row = next(r for r in project.passages() if r["text"] == "Studenten vinden het op de website.")
         for theme in ("informing_students", "reporting_desk"):
@@ -255,15 +254,11 @@ def test_agreement_counts_passages_decided_in_the_queue_under_each_theme(tmp_pat
         ("reporting_desk", "confirmed", "rejected", f"{row['key']}#reporting_desk")]
 
 
-def test_a_review_key_adds_a_theme_to_the_passage_on_screen(tmp_path, make_pdf):
-    from kwaliteitscan.pipeline.code import code_corpus
+def test_a_review_key_adds_a_theme_to_the_passage_on_screen(tmp_path, coded_source):
     from kwaliteitscan.project import Project
     from kwaliteitscan.review.session import ReviewSession
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
-    db = code_corpus(folder, None, jobs=1).db
+    folder, db = coded_source
     with Project(db) as project:
         session = ReviewSession(project, "eva", book=load_codebook(), codebook_version="t")
         shown = session.current()
@@ -282,16 +277,12 @@ def test_a_review_key_adds_a_theme_to_the_passage_on_screen(tmp_path, make_pdf):
             plain.add_theme(other)
 
 
-def test_the_queue_features_are_cached_and_give_the_same_order(tmp_path, make_pdf, monkeypatch):
-    from kwaliteitscan.pipeline.code import code_corpus
+def test_the_queue_features_are_cached_and_give_the_same_order(tmp_path, coded_source, monkeypatch):
     from kwaliteitscan.project import Project
     from kwaliteitscan.review.queue import ReviewQueue
 
     monkeypatch.setenv("KWALITEITSCAN_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    make_pdf(SOURCE, name="corpus/roc-aap-2024.pdf")
-    db = code_corpus(folder, None, jobs=1).db
+    folder, db = coded_source
     with Project(db) as project:
         first = [c["id"] for c in ReviewQueue(project, "eva", load_codebook()).items()]
         assert len(list((tmp_path / "cache" / "queue").glob("*.npz"))) == 1
