@@ -43,6 +43,14 @@ def write_text(target: Path | str, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def text_or_file(text: str, out: Path | str | None) -> str | None:
+    """`text` back when there is no `out` (for standard output), else written whole to `out`."""
+    if out is None:
+        return text
+    write_text(out, text)
+    return None
+
+
 def format_from(out: Path | None, formats: tuple[str, ...], default: str) -> str:
     """The output format an --out file's extension names (report.html -> html), else `default`."""
     if out is not None:

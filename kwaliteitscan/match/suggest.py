@@ -25,12 +25,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codebook.model import RESERVED_CODE, SUGGESTED_LABEL
 from ..errors import InputError
 
 FORMAT = "kwaliteitscan-suggester"
-CODE_ID = RESERVED_CODE
-CODE_LABEL = SUGGESTED_LABEL
 _TOKEN = re.compile(r"\b\w\w+\b")
 
 

@@ -174,9 +174,10 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             notify("coded", doc.document)
         summary.stage_seconds["code"] = time.perf_counter() - mark - summary.stage_seconds["store"]
         # always, not only after coding: a run killed during re-attachment is resumed by the next one
-        if summary.coded and project.orphan_decisions():  # once per re-code, not on every run of a resumed one
+        orphans = project.orphan_decisions()
+        if summary.coded and orphans:  # once per re-code, not on every run of a resumed one
             summary.backups.append(project.backup(label="before-reattach"))
-        summary.reattached, summary.unattached = project.reattach()
+        summary.reattached, summary.unattached = project.reattach(orphans)
         summary.candidates_per_theme = Counter(project.candidate_counts())
     summary.seconds = time.perf_counter() - started
     return summary

@@ -12,27 +12,25 @@ from pathlib import Path
 from ..errors import CodebookError
 from ..project import open_project, project_codebook
 from ..report.model import Report, report_from_project
-from ..review.queue import THEMES, ReviewQueue
+from ..review.queue import ReviewQueue, bundled_prior
 
 
 def report_with_search(corpus: Path, db: Path | None = None, coder: str | None = None,
                        final: bool = False) -> Report:
     """`report.load_report`, plus each agenda's search state (InstitutionReport.search)."""
-    from ..errors import UsageError
-
-    if coder and final:
-        raise UsageError("choose --coder NAME or --final, not both")
     with open_project(corpus, db) as project:
         book = project_codebook(project)
         built = report_from_project(project, book, coder, final)
         coders = [coder] if coder else project.coders()
-        if not coders or tuple(book.theme_ids) != THEMES or not project.has_any_passages():
+        if not coders or not project.has_any_passages():
             return built
         try:
-            queues = {name: ReviewQueue(project, name, book) for name in coders}
-        except CodebookError:
+            prior = bundled_prior(book)
+        except CodebookError:  # no queue prior for this codebook's themes: nobody worked a queue
             return built
-        institution_of = {r["key"]: (r["institution"], r["year"]) for r in project.passages()}
+        queues = {name: ReviewQueue(project, name, book, prior=prior) for name in coders}
+    rows = next(iter(queues.values())).rows
+    institution_of = {key: (r["institution"], r["year"]) for key, r in rows.items()}
     met = sorted(name for name, queue in queues.items() if queue.stop()["overall"][0] and queue.queue.decisions)
     left: dict[tuple, float] = {}
     for name, queue in queues.items():

@@ -346,7 +346,7 @@ class Project:
         return [row for key, row in latest.items()
                 if row["candidate_id"] not in live and row["decision"] != "pending" and key not in moved]
 
-    def reattach(self) -> tuple[int, list[dict]]:
+    def reattach(self, orphans: list[dict] | None = None) -> tuple[int, list[dict]]:
         """Move orphaned decisions to the candidate (or passage) that now holds their quote; return
         (moved, not moved).
 
@@ -357,7 +357,7 @@ class Project:
         unattached. A decision on a passage found in the review queue moves to the passage
         with the same text. Each new row records its origin, so a run that is interrupted is simply
         resumed by the next one."""
-        orphans = self.orphan_decisions()
+        orphans = self.orphan_decisions() if orphans is None else orphans
         if not orphans:
             return 0, []
         docs = {d["sha256"]: d for d in self.documents(active_only=False)}

@@ -15,8 +15,6 @@ def load_report(corpus: Path, db: Path | None = None, coder: str | None = None, 
     from ..project import open_project, project_codebook
     from .model import report_from_project
 
-    if coder and final:
-        raise UsageError("choose --coder NAME or --final, not both")
     with open_project(corpus, db) as project:
         return report_from_project(project, project_codebook(project), coder, final)
 
@@ -63,10 +61,6 @@ def write_report(report, fmt: str, out: Path | None, console=None) -> str | None
             with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as handle:
                 render_terminal(report, Console(highlight=False, file=handle))
         return None
-    text = render_text(report, fmt)
-    if out is None:
-        return text
-    from ..files import write_text
+    from ..files import text_or_file
 
-    write_text(out, text)
-    return None
+    return text_or_file(render_text(report, fmt), out)

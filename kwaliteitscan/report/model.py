@@ -161,8 +161,11 @@ def _institutions(n: int) -> str:
 
 def decisions_for(project, coder: str | None = None, final: bool = False) -> tuple[dict[str, dict], str]:
     """Candidate id -> decision row that the report uses, and a label for that basis."""
+    from ..errors import UsageError
     from ..project.decisions import final_decisions
 
+    if coder and final:
+        raise UsageError("choose --coder NAME or --final, not both")
     if coder:
         return project.latest_decisions(coder), f"beslissingen van codeur {coder}"
     if final:

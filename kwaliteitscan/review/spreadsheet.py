@@ -83,7 +83,7 @@ def write_xlsx(rows: list[dict], path: Path) -> None:
 
 def export(rows: list[dict], fmt: str, out: Path | None) -> str | None:
     """Write rows in `fmt` to `out`; without `out`, return the text (jsonl, csv only)."""
-    from ..files import atomic_path, write_text
+    from ..files import atomic_path, text_or_file
 
     if fmt == "xlsx":
         if out is None:
@@ -93,10 +93,7 @@ def export(rows: list[dict], fmt: str, out: Path | None) -> str | None:
         return None
     buffer = io.StringIO()
     (write_jsonl if fmt == "jsonl" else write_csv)(rows, buffer)
-    if out is None:
-        return buffer.getvalue()
-    write_text(out, buffer.getvalue())
-    return None
+    return text_or_file(buffer.getvalue(), out)
 
 
 # --------------------------------------------------------------------------- import

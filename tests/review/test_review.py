@@ -368,7 +368,7 @@ def test_every_decision_follows_an_agenda_saved_again_with_the_same_text(project
     pdf = folder / "roc-aap-2024.pdf"
     pdf.write_bytes(pdf.read_bytes() + b"\n% saved again by another program\n")  # new bytes, the same text
 
-    def killed(self):
+    def killed(self, *args):
         raise KeyboardInterrupt  # as if the run were killed during re-attachment
 
     real = Project.reattach
