@@ -130,7 +130,7 @@ def agreement(
     names = [c.strip() for c in coders.split(",") if c.strip()]
     if len(names) != 2:
         raise UsageError("--coders takes exactly two names, e.g. --coders anna,bram")
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         result = project_agreement(project, project_codebook(project), *names)
     if fmt == "terminal":
         _agreement_terminal(result, out)
@@ -202,7 +202,7 @@ def integrity(
 
     from ..errors import ProjectError
 
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         problems = project.integrity()
         path = project.path
     for problem in problems:
@@ -222,6 +222,6 @@ def backup(
     """Copy the project (every decision) to a backup file, safely also while it is in use."""
     from ..project import open_project
 
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         path = project.backup(out)
     typer.echo(f"backed up {project.path} to {path}")

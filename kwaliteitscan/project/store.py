@@ -106,11 +106,20 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class Project:
     """An open project database."""
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
+        #: the backup made before a migration, if one was needed
+        self.backup_path = None
+        if readonly:
+            self.db = _connect_readonly(self.path, lock_timeout)
+            if self.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return
+            # an older project is brought up to date first (backed up), which needs a writable open
+            self.db.close()
+            self.readonly = False
         self.db = _connect(self.path, lock_timeout)
         try:
-            #: the backup made before a migration, if one was needed
             self.backup_path = _migrate(self.db, self.path)
         except BaseException:
             self.db.close()
@@ -468,6 +477,10 @@ def _translate(exc: sqlite3.Error, path: Path) -> ProjectError:
     if "locked" in text or "busy" in text:
         return ProjectError(f"{path}: the project is locked by another kwaliteitscan process; wait for it to "
                             "finish and run again")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return ProjectError(f"{path}: the project cannot be written here (a read-only file, folder or disk); "
+                            "copy the folder somewhere writable, or use a command that only reads (report, "
+                            "export, agreement, integrity, backup)")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return ProjectError(f"{path}: the project file is damaged ({exc}); restore it from a backup or run "
                             "`kwaliteitscan integrity`")
@@ -482,15 +495,7 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, timeout=timeout)
         db.row_factory = sqlite3.Row
         if existed:
-            with path.open("rb") as handle:
-                header = handle.read(16)
-            if header != b"SQLite format 3\x00":
-                raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another "
-                                   "--db path")
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            if app_id != APPLICATION_ID:
-                raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db "
-                                   "path")
+            _check_header(db, path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -504,6 +509,57 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _connect_readonly(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
+    """A connection that can never change the project (`mode=ro`), for the commands that only read it.
+
+    On a read-only folder or mount SQLite cannot make the WAL's shared-memory file; the project is
+    then opened `immutable`, which is sound there because nothing can write it either, unless a
+    previous writer left changes in its -wal file that only a writable open can fold back in."""
+    uri = path.resolve().as_uri()
+    db = None
+    try:
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+            _check_header(db, path)
+        except sqlite3.OperationalError as exc:
+            if db is not None:
+                db.close()
+                db = None
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise ProjectError(f"{path}: the project cannot be read here: its folder is read-only and the "
+                                   f"last session's changes are still in {wal.name}; open it once where it can "
+                                   "be written (any kwaliteitscan command), then copy it back") from exc
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)
+            _check_header(db, path)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
+        raise _translate(exc, path) from exc
+    except ProjectError:
+        if db is not None:
+            db.close()
+        raise
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def _check_header(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not a kwaliteitscan project (the first query reads the header)."""
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header != b"SQLite format 3\x00":
+        raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another --db path")
+    if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db path")
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
