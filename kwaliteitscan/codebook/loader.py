@@ -217,7 +217,7 @@ def _cues(check: _Checker, data, gap: int) -> dict[str, tuple[Pattern, ...]]:
     cues = {}
     for name in node:
         check.ident(name, node, name, "cue name")
-        cues[name] = check.patterns(node, name, f"cues", gap)
+        cues[name] = check.patterns(node, name, "cues", gap)
     return cues
 
 
