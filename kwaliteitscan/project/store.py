@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -494,13 +495,11 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=timeout)
         db.row_factory = sqlite3.Row
-        if existed:
+        if existed and not _being_created(db):
             _check_header(db, path)
-        db.execute("PRAGMA journal_mode=WAL")
+        _wal(db, timeout)
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        if not existed:
-            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
     except sqlite3.DatabaseError as exc:
         if db is not None:
             db.close()
@@ -552,6 +551,28 @@ def _connect_readonly(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Conn
     return db
 
 
+def _wal(db: sqlite3.Connection, timeout: float) -> None:
+    """WAL mode. Switching a new file to it takes an exclusive lock without SQLite's busy handler,
+    so processes racing on a new project retry here, within the lock timeout, instead of failing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _being_created(db: sqlite3.Connection) -> bool:
+    """A file that another kwaliteitscan process has just made and not yet given its schema: no
+    tables, no version, no application id (which the first migration writes with the schema)."""
+    return (db.execute("PRAGMA application_id").fetchone()[0] == 0
+            and db.execute("PRAGMA user_version").fetchone()[0] == 0
+            and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
+
+
 def _check_header(db: sqlite3.Connection, path: Path) -> None:
     """Refuse a file that is not a kwaliteitscan project (the first query reads the header)."""
     with path.open("rb") as handle:
@@ -572,10 +593,17 @@ def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
             raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
         if 0 < version < SCHEMA_VERSION and db.execute("SELECT 1 FROM decisions LIMIT 1").fetchone():
             made = backup_connection(db, path, f"before-schema-{SCHEMA_VERSION}")
-        for number in range(version, SCHEMA_VERSION):
+        while version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
-            MIGRATIONS[number](db)
-            db.execute(f"PRAGMA user_version={number + 1}")
+            # read again under the write lock: a process racing on the same new project may have
+            # applied this step while we waited for the lock
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                if version == 0:
+                    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                MIGRATIONS[version](db)
+                version += 1
+                db.execute(f"PRAGMA user_version={version}")
             db.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         _rollback(db)
