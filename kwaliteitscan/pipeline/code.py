@@ -142,12 +142,17 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
                                 on_done=lambda o: notify("extracted", o.path.name))
         summary.stage_seconds["extract"] = time.perf_counter() - mark
         todo: list[tuple[Document, Entry]] = []
+        first_of: dict[str, Entry] = {}  # content sha -> the file that agenda is coded as
         for outcome in outcomes:
             if outcome.error:
                 summary.failed.append((str(outcome.path), outcome.error))
                 notify("failed", outcome.error)
                 continue
             doc, entry = outcome.document, entries[outcome.path]
+            if doc.sha256 in first_of:
+                summary.notes.append(_duplicate_note(first_of[doc.sha256], entry))
+                continue
+            first_of[doc.sha256] = entry
             summary.documents += 1
             summary.pages += len(doc.pages)
             summary.warnings.extend((doc.document, w) for w in doc.warnings)
@@ -181,6 +186,16 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         summary.candidates_per_theme = Counter(project.candidate_counts())
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _duplicate_note(first: Entry, copy: Entry) -> str:
+    """The rule for one content under two names: the project keys an agenda by its content, so it
+    is coded once, as the first file in path order; the copy is named, never merged silently."""
+    def named(e: Entry) -> str:
+        return f"{e.path.name} ({e.institution} {e.year or ''})".replace(" )", ")")
+
+    return (f"{named(copy)} has the same content as {named(first)}: coded once, as {first.path.name}; "
+            "remove the copy, or replace it with the agenda it should be")
 
 
 def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
