@@ -24,7 +24,7 @@ from typing import Callable
 
 from ..codebook import Codebook, load_codebook
 from ..extract.corpus import MANIFEST, Entry, corpus_entries, drop_concepts, find_pdfs
-from ..errors import InputError
+from ..errors import CodebookError, InputError
 from ..extract.extractor import Cache, Document, extract_many
 from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
@@ -97,6 +97,8 @@ def _task(args) -> tuple[str, tuple | None, str | None]:
     doc, pipeline, cache_root = args
     try:
         return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
+    except CodebookError:  # a pattern stopped by its time budget: the whole run stops, naming it
+        raise
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
         return doc.sha256, None, _failure(doc, exc)
 
@@ -206,6 +208,8 @@ def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
         for doc, entry in todo:
             try:
                 yield doc, entry, code_one(doc, book, pipeline, cache_root), None
+            except CodebookError:
+                raise
             except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
                 yield doc, entry, None, _failure(doc, exc)
         return
