@@ -495,7 +495,7 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path, isolation_level=None, timeout=timeout)
         db.row_factory = sqlite3.Row
-        if existed and not _being_created(db):
+        if existed:
             _check_header(db, path)
         _wal(db, timeout)
         db.execute("PRAGMA synchronous=NORMAL")
@@ -565,22 +565,43 @@ def _wal(db: sqlite3.Connection, timeout: float) -> None:
             time.sleep(0.01)
 
 
+def _check_header(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not a kwaliteitscan project, asking SQLite itself. The file is never
+    opened by Python while SQLite may hold it: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, and with them the lock by which another process's WAL
+    connection sees that this one is still using the -wal file (it would delete it under us)."""
+    try:
+        db.execute("BEGIN")  # one snapshot for the checks below, while a racing process may commit
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            fresh = app_id == 0 and _being_created(db)
+        finally:
+            _rollback(db)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) and not _sqlite_magic(path):
+            raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another --db "
+                               "path") from exc
+        raise
+    if app_id == APPLICATION_ID or fresh:
+        return
+    raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db path")
+
+
+def _sqlite_magic(path: Path) -> bool:
+    """Whether the file starts as an SQLite file does; read only after SQLite refused the file."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def _being_created(db: sqlite3.Connection) -> bool:
     """A file that another kwaliteitscan process has just made and not yet given its schema: no
     tables, no version, no application id (which the first migration writes with the schema)."""
     return (db.execute("PRAGMA application_id").fetchone()[0] == 0
             and db.execute("PRAGMA user_version").fetchone()[0] == 0
             and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
-
-
-def _check_header(db: sqlite3.Connection, path: Path) -> None:
-    """Refuse a file that is not a kwaliteitscan project (the first query reads the header)."""
-    with path.open("rb") as handle:
-        header = handle.read(16)
-    if header != b"SQLite format 3\x00":
-        raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another --db path")
-    if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-        raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db path")
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
