@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import InputError, KwaliteitscanError
+from ..files import write_cache
 from .layout import layout_document, page_text
 from .pdfsource import ENGINES, open_pages
 
@@ -129,6 +130,8 @@ class Cache:
     """Extraction results on disk, keyed by file SHA-256, engine and extractor version."""
 
     root: Path | None = field(default_factory=default_cache_dir)
+    #: why the cache could not be written, if it could not (coding goes on without it)
+    unwritable: str | None = None
 
     def _path(self, sha: str, engine: str) -> Path | None:
         if self.root is None:
@@ -151,10 +154,10 @@ class Cache:
         path = self._path(doc.sha256, doc.engine)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(doc.to_json(), ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        text = json.dumps(doc.to_json(), ensure_ascii=False)
+        problem = write_cache(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if problem and self.unwritable is None:
+            self.unwritable = problem
 
 
 # --------------------------------------------------------------------------- batches

@@ -143,6 +143,10 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
                                 on_done=lambda o: notify("extracted", o.path.name))
         summary.stage_seconds["extract"] = time.perf_counter() - mark
+        if cache.unwritable:
+            summary.notes.append(f"{cache.root}: the cache folder cannot be written ({cache.unwritable}); coding goes "
+                                 "on without it, and the next run extracts again - set KWALITEITSCAN_CACHE to a "
+                                 "writable folder")
         todo: list[tuple[Document, Entry]] = []
         first_of: dict[str, Entry] = {}  # content sha -> the file that agenda is coded as
         for outcome in outcomes:
