@@ -478,6 +478,9 @@ def _translate(exc: sqlite3.Error, path: Path) -> ProjectError:
     if "locked" in text or "busy" in text:
         return ProjectError(f"{path}: the project is locked by another kwaliteitscan process; wait for it to "
                             "finish and run again")
+    if "full" in text or "no space" in text:
+        return ProjectError(f"{path}: the disk is full; free some space and run again (what was saved before "
+                            "stays saved)")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return ProjectError(f"{path}: the project cannot be written here (a read-only file, folder or disk); "
                             "copy the folder somewhere writable, or use a command that only reads (report, "
