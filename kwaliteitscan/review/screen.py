@@ -335,11 +335,16 @@ class ReviewScreen(Screen):
             for pane in self.query(Pane):
                 pane.scroll_home(animate=False)
         views = Text()
-        for name, row in session.other_views().items():
-            what = ("nog niet beslist" if row is None else
-                    f"{DECISIONS.get(row['decision'], row['decision'])} · {self.labels.theme(row['theme'])} · "
-                    f"{POLARITIES.get(row['polarity'], row['polarity'])}")
-            views.append(clean(f"{name}: {what}" + (f" — {row['note']}" if row and row["note"] else "") + "\n"))
+        for name, row in session.other_views().items():  # resolving: what each coder decided
+            what = "nog niet beslist"
+            if row is not None:
+                what = f"{DECISIONS.get(row['decision'], row['decision'])} · {self.labels.theme(row['theme'])}"
+                if row["decision"] != "rejected":
+                    what += f" · {POLARITIES.get(row['polarity'], row['polarity'])}"
+                if row["note"]:
+                    what += f" — {row['note']}"
+            views.append(clean(f"{name}: "), style="bold")
+            views.append(clean(what) + "\n")
         if session.pending.note:
             views.append("notitie: ", style="bold")
             views.append(clean(session.pending.note))
@@ -516,5 +521,9 @@ class ReviewApp(App[int]):
 
 def run(session: ReviewSession, book) -> int:
     """Review full-screen until the coder quits; returns the number of decisions made (net of undos)."""
-    made = ReviewApp(session, book).run()
+    app = ReviewApp(session, book)
+    made = app.run()
+    if app.return_code:  # Textual has shown the error; the decisions made before it are in the log
+        raise KwaliteitscanError("the review screen stopped on an error (above); every decision made before it "
+                                 "is saved, and the next review resumes after it")
     return made if made is not None else 0

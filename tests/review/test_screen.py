@@ -46,14 +46,15 @@ def coded(tmp_path, make_pdf):
     return _coded(tmp_path, make_pdf, BODY)
 
 
-def drive(db, scenario, size=(80, 24), coder="anna", queue=False):
+def drive(db, scenario, size=(80, 24), coder="anna", queue=False, resolve=()):
     """Run the review headless on project `db` and hand `scenario(app, pilot, session)` the pilot;
     returns what the app returned (the number of decisions made) and what the scenario returned."""
 
     async def main():
         with Project(db) as project:
             book = project_codebook(project)
-            session = ReviewSession(project, coder, book=book if queue else None, codebook_version="t")
+            session = ReviewSession(project, coder, book=book if queue else None, codebook_version="t",
+                                    resolve_coders=resolve)
             app = ReviewApp(session, book)
             async with app.run_test(size=size) as pilot:
                 await pilot.pause()
@@ -280,6 +281,26 @@ def test_along_the_queue_the_header_has_the_stopping_rule_and_a_adds_a_theme(tmp
     made, (shown, other) = drive(db, scenario, queue=True)
     themes = {r["theme"] for r in decided(db).values() if r["decision"] == "confirmed"}
     assert themes == {shown["theme"], other}
+
+
+def test_resolving_shows_what_each_coder_decided(coded):
+    folder, db = coded
+    with Project(db) as project:
+        anna, bram = ReviewSession(project, "anna"), ReviewSession(project, "bram")
+        anna.note("geen erkenning van het eigen probleem")
+        anna.reject()
+        bram.confirm()
+
+    async def scenario(app, pilot, session):
+        views = text(app, "#views")
+        assert "anna: afgewezen · Erkennen — geen erkenning van het eigen probleem" in views
+        assert "bram: bevestigd · Erkennen · positief" in views
+        await pilot.press("c")
+        assert "Niets meer te beoordelen" in text(app, "#header")
+
+    drive(db, scenario, coder="lead", resolve=("anna", "bram"))
+    with Project(db) as project:
+        assert [r["decision"] for r in project.latest_decisions(None, role="final").values()] == ["confirmed"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
