@@ -77,41 +77,49 @@ def _number(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def header(session: ReviewSession, labels: Labels, wide: bool = False) -> Text:
-    """What stays pinned at the top: where the passage comes from, what is proposed, where the coder is."""
+#: the header's lines, top to bottom; the first two are cut with an ellipsis rather than wrapped
+HEADER_LINES = ("where", "what", "how", "progress", "themes")
+
+
+def header(session: ReviewSession, labels: Labels, wide: bool = False) -> dict[str, Text]:
+    """What stays pinned at the top, line by line (HEADER_LINES): where the passage comes from, what is
+    proposed, its polarity and qualifiers, where the coder is and what the stopping rule expects."""
     cand = session.current()
     done, total, per_theme = session.progress()
-    out = Text()
+    lines = {name: Text() for name in HEADER_LINES}
     if cand is None:
-        out.append(clean(f"Niets meer te beoordelen voor {session.coder}"), style="bold")
-        out.append(f": {done} van {total} beslist.")
+        lines["where"].append(clean(f"Niets meer te beoordelen voor {session.coder}"), style="bold")
+        lines["where"].append(f": {done} van {total} beslist.")
     else:
         year = f" ({cand['year']})" if cand["year"] else ""
-        out.append(clean(f"{cand['institution']}{year}"), style="bold")
-        out.append(clean(f" · {cand['file']} · blz. {cand['page']}\n"))
-        out.append(clean(labels.theme(cand["theme"])), style="bold cyan")
+        lines["where"].append(clean(f"{cand['institution']}{year}"), style="bold")
+        lines["where"].append(clean(f" · blz. {cand['page']} · {cand['file']}"))
+        lines["what"].append(clean(labels.theme(cand["theme"])), style="bold cyan")
         codes = "; ".join(labels.code(cand["theme"], c) for c in cand["codes"])
-        out.append(clean(f" · code: {codes}\n"))
+        lines["what"].append(clean(f" · code: {codes}"))
+        how = lines["how"]
         polarity = POLARITIES.get(session.shown_polarity(), session.shown_polarity())
-        out.append("polariteit ")
-        out.append(polarity, style="bold" + (" yellow" if session.pending.polarity else ""))
+        how.append("polariteit ")
+        how.append(polarity, style="bold" + (" yellow" if session.pending.polarity else ""))
         if session.pending.polarity:
-            out.append(" (omgedraaid)", style="yellow")
+            how.append(" (omgedraaid)", style="yellow")
         quals = ", ".join(labels.qualifiers.get(q, q) for q in cand["qualifiers"]) or "geen"
-        out.append(clean(f" · kwalificaties: {quals}"))
+        how.append(clean(f" · kwalificaties: {quals}"))
         if cand.get("weak"):
-            out.append(" · zwakke treffer")
-        out.append(f"\npassage {session.position + 1} van {len(session.queue)} · {done} van {total} beslist")
+            how.append(" · zwakke treffer")
+        lines["progress"].append(f"passage {session.position + 1} van {len(session.queue)} · ")
     stop = session.stopping_rule()
-    if stop is not None:
+    progress = lines["progress"]
+    if stop is None:
+        progress.append(f"{done} van {total} beslist")
+    else:  # along the queue: the session's passages are (nearly) all passages, so one count says it
         met, left, recall = stop["overall"]
-        out.append(f" · stopregel: nog ~{left:.0f} relevant, recall ~{_number(recall)}")
+        progress.append(f"{done} beslist · stopregel: nog ~{left:.0f} relevant, recall ~{_number(recall)}")
         if met:
-            out.append(" · gehaald", style="bold green")
+            progress.append(" · gehaald", style="bold green")
     if wide:
-        out.append("\n")
-        out.append(theme_progress(session, per_theme, labels), style="dim")
-    return out
+        lines["themes"].append(theme_progress(session, per_theme, labels), style="dim")
+    return lines
 
 
 def theme_progress(session: ReviewSession, per_theme: dict[str, tuple[int, int]], labels: Labels) -> str:
@@ -254,6 +262,14 @@ def help_text(session: ReviewSession, labels: Labels):
     done, total, per_theme = session.progress()
     per = ("gevonden van ~verwacht (de schatting van de wachtrij)" if session.worklist is not None
            else "beslist van de kandidaten")
+    cand = session.current()
+    about = []
+    if cand is not None:  # in full what the header may cut on a narrow screen
+        about = [Text("\nDeze passage", style="bold"), table([
+            ("document", clean(f"{cand['file']}, blz. {cand['page']}")),
+            ("thema", clean(labels.theme(cand["theme"]))),
+            ("code", clean("; ".join(labels.code(cand["theme"], c) for c in cand["codes"]))),
+            ("kwalificaties", clean(", ".join(labels.qualifiers.get(q, q) for q in cand["qualifiers"]) or "geen"))])]
     return Group(
         Text("Toetsen (elke beslissing is meteen bewaard)", style="bold"),
         table((key, what[key]) for key, _ in KEY_HELP),
@@ -261,6 +277,7 @@ def help_text(session: ReviewSession, labels: Labels):
         table(NAVIGATION_HELP),
         Text(f"\nVoortgang: {done} van {total} beslist; per thema {per}", style="bold"),
         table((clean(labels.theme(t)), f"{per_theme[t][0]}/{per_theme[t][1]}") for t in labels.ordered(per_theme)),
+        *about,
     )
 
 
@@ -290,7 +307,9 @@ class ReviewScreen(Screen):
         self._flash_timer = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="header")
+        with Vertical(id="header"):
+            for name in HEADER_LINES:
+                yield Static(id=name, classes="cut" if name in ("where", "what") else "")
         with Pane(id="passage-pane", classes="pane") as passage:
             passage.border_title = "passage"
             yield Static(id="passage")
@@ -315,7 +334,10 @@ class ReviewScreen(Screen):
         session, cand = self.session, self.session.current()
         wide = self.app.size.width >= 120
         self.query_one("#keys", Static).update(key_line(self.app.size.width - 2))
-        self.query_one("#header", Static).update(header(session, self.labels, wide=wide))
+        for name, line in header(session, self.labels, wide=wide).items():
+            widget = self.query_one(f"#{name}", Static)
+            widget.update(line)
+            widget.display = bool(line.plain)
         passage, context = self.query_one("#passage", Static), self.query_one("#context", Static)
         context_pane = self.query_one("#context-pane")
         if cand is None:
@@ -394,8 +416,10 @@ class ReviewScreen(Screen):
         self.show()
         self.flash(message)
 
-    def _what(self, decision: str, theme: str, polarity: str, note: str) -> str:
-        text = f"Vastgelegd: {DECISIONS[decision]} — {self.labels.theme(theme)}"
+    def _what(self, decision: str, decided: dict, theme: str, polarity: str, note: str) -> str:
+        """What was recorded, naming the passage it was recorded for (the screen shows the next one by now)."""
+        where = f"{decided['institution']}, blz. {decided['page']}"
+        text = f"Vastgelegd ({where}): {DECISIONS[decision]} — {self.labels.theme(theme)}"
         if decision != "rejected":
             text += f", {POLARITIES.get(polarity, polarity)}"
         return text + (f" · notitie: {note}" if note else "")
@@ -405,7 +429,7 @@ class ReviewScreen(Screen):
             return
         cand, polarity, note = self.session.current(), self.session.shown_polarity(), self.session.pending.note
         self._record(lambda: self.session.decide(decision),
-                     lambda _: self._what(decision, cand["theme"], polarity, note))
+                     lambda decided: self._what(decision, decided, cand["theme"], polarity, note))
 
     def action_menu(self, kind: str) -> None:
         if self._nothing_left():
@@ -420,7 +444,8 @@ class ReviewScreen(Screen):
             elif kind == "move":
                 polarity, note = self.session.shown_polarity(), self.session.pending.note
                 self._record(lambda: self.session.move(theme),
-                             lambda _: self._what("confirmed", theme, polarity, note) + " (ander thema)")
+                             lambda decided: self._what("confirmed", decided, theme, polarity, note)
+                             + " (ander thema)")
             else:
                 self._record(lambda: self.session.add_theme(theme),
                              lambda added: f"Vastgelegd: ook {self.labels.theme(added['theme'])}, bevestigd; "
@@ -489,14 +514,16 @@ class ReviewApp(App[int]):
     BINDINGS = [Binding("ctrl+c", "stop", "stoppen", show=False, priority=True)]
     CSS = """
     #header { dock: top; height: auto; padding: 0 1; background: $boost; }
+    #header Static { height: auto; }
+    #header .cut { text-wrap: nowrap; text-overflow: ellipsis; }
     .pane { border: round $panel-lighten-2; border-title-align: left; padding: 0 1; }
     .pane:focus { border: round $accent; }
-    #passage-pane { height: auto; max-height: 50%; }
+    #passage-pane { height: auto; max-height: 50%; min-height: 4; }
     #passage-pane.alone { height: 1fr; max-height: 100%; }
     #context-pane { height: 1fr; min-height: 3; }
     #views { height: auto; max-height: 4; padding: 0 1; }
     #footer { dock: bottom; height: auto; }
-    #status { height: 1; padding: 0 1; color: $text-muted; }
+    #status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     #status.flash { background: $success 40%; color: $text; text-style: bold; }
     #status.error { background: $error 50%; color: $text; text-style: bold; }
     #keys { height: auto; padding: 0 1; background: $boost; }
