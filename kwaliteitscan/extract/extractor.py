@@ -201,8 +201,13 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
 
 def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | None = None, jobs: int = 2,
                  timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
-                 on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Extract many PDFs; the outcomes come back in input order, one per path."""
+                 on_done: Callable[[Outcome], None] | None = None,
+                 while_extracting: Callable[[], None] | None = None) -> list[Outcome]:
+    """Extract many PDFs; the outcomes come back in input order, one per path.
+
+    `while_extracting` is called once in this process when the last extraction worker has started
+    (only if any file is not in the cache): work that can overlap with theirs, such as starting
+    spaCy, which otherwise waits for extraction to end."""
     paths = [Path(p) for p in paths]
     cache = cache if cache is not None else Cache()
     outcomes: dict[int, Outcome] = {}
@@ -228,11 +233,11 @@ def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | N
             done(index, Outcome(path, hit, cached=True))
         else:
             todo.append((index, path, sha))
-    _run_workers(todo, engine, cache, max(1, jobs), timeout, memory_mb, done)
+    _run_workers(todo, engine, cache, max(1, jobs), timeout, memory_mb, done, while_extracting)
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done) -> None:
+def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done, while_extracting=None) -> None:
     ctx = get_context("fork")
     running: dict = {}  # conn -> (index, path, process, started)
     queue = list(todo)
@@ -244,6 +249,11 @@ def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done) -> None:
             proc.start()
             child.close()
             running[parent] = (index, path, proc, time.monotonic())
+        if while_extracting is not None and not queue:
+            # once the last worker is started, so no worker is forked with what it loads (their memory cap
+            # counts the address space they inherit); their clocks keep running meanwhile
+            while_extracting()
+            while_extracting = None
         ready = wait(list(running), timeout=1.0)
         now = time.monotonic()
         for conn in list(running):

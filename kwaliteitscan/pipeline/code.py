@@ -140,8 +140,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         project.set_meta("pipeline", pipeline)
         project.set_meta("suggester", suggester or "")
         mark = time.perf_counter()
-        outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
-                                on_done=lambda o: notify("extracted", o.path.name))
+        outcomes = extract_many(pdfs, engine, cache, jobs=jobs, on_done=lambda o: notify("extracted", o.path.name),
+                                while_extracting=lambda: _start_spacy(book))
         summary.stage_seconds["extract"] = time.perf_counter() - mark
         if cache.unwritable:
             summary.notes.append(f"{cache.root}: the cache folder cannot be written ({cache.unwritable}); coding goes "
@@ -192,6 +192,18 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         summary.candidates_per_theme = Counter(project.candidate_counts())
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _start_spacy(book: Codebook) -> None:
+    """Load spaCy (about 1.5 s) while the extraction workers run: a new file is to be segmented
+    anyway, and the workers of the coding stage inherit it. A failure waits for that stage."""
+    from ..errors import ModelError
+    from ..segment.nlp import load_pipeline
+
+    try:
+        load_pipeline(book.language)
+    except ModelError:
+        pass
 
 
 def _duplicate_note(first: Entry, copy: Entry) -> str:
