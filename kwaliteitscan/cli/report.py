@@ -67,34 +67,25 @@ def audit(
     year: Annotated[Optional[int], typer.Option("--year", min=2000, max=2100,
                                                  help="The agenda's year (default: from the file name).")] = None,
 ) -> None:
-    """Self-audit of one agenda: extract, code and report in one go, checklist first; all suggestions."""
+    """Self-audit of one agenda for the school: what can be better, what is in order, how it was made.
+
+    Everything is a suggestion (no coder reviewed it). Exit code 11 when the file hardly speaks of
+    internships or discrimination (it may not be a kwaliteitsagenda); the audit is written anyway."""
+    from ..errors import NOT_AN_AGENDA
     from ..pipeline import codebook_for_run
     from ..pipeline.audit import audit_file
+    from ..report.audit import write_audit
 
     built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year)
-    if _format(fmt, out) is ReportFormat.terminal and out is None:
-        _audit_terminal(built)
-    else:
-        _emit(built, fmt, out)
-
-
-def _audit_terminal(built) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    from ..report.terminal import render_terminal
-
-    console = Console(highlight=False)
-    for inst in built.institutions:
-        console.print(Text(f"Zelfevaluatie {inst.institution} {inst.year or ''} — suggesties, door een mens te "
-                           "controleren", style="bold"))
-        for item in inst.checklist:
-            mark = "✗ verbeterpunt" if item.applies else "✓ in orde"
-            console.print(Text(f"{mark}: {item.label}", style="bold" if item.applies else ""))
-            if item.applies:
-                console.print(Text(f"   {item.explanation}"))
-            console.print(Text(f"   {item.reason}", style="dim"))
-    render_terminal(built, console)
+    fmt = _format(fmt, out)
+    text = write_audit(built, fmt.value, out)
+    if text is not None:
+        sys.stdout.write(text)
+    elif out is not None:
+        err_console().print(f"wrote {out}")
+    if built.warning:
+        err_console().print(f"{file}: {built.warning}")
+        raise typer.Exit(NOT_AN_AGENDA)
 
 
 def compare(
