@@ -6,7 +6,6 @@ file name or the codebook is escaped (`html.esc`).
 
 from __future__ import annotations
 
-from .audit import Audit
 from .html import _csp_hash, esc
 
 _CSS = """
@@ -60,7 +59,8 @@ def _quote(q) -> str:
     return f"<blockquote{cls}>“{esc(q.text)}” <span class=\"p\">(p. {esc(q.page)}{against})</span></blockquote>"
 
 
-def render_audit_html(audit: Audit) -> str:
+def render_audit_html(audit) -> str:
+    """The page of a `report.audit.Audit` (a string)."""
     parts = ["<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n",
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(CSP)}\">\n",
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
