@@ -88,30 +88,37 @@ def audit(
         raise typer.Exit(NOT_AN_AGENDA)
 
 
+class CompareFormat(str, Enum):
+    terminal = "terminal"
+    md = "md"
+    html = "html"
+    xlsx = "xlsx"
+    json = "json"
+
+
 def compare(
     corpus: CorpusArg,
-    years: Annotated[str, typer.Option("--years", help="Two years, e.g. 2024,2026.")],
+    years: Annotated[str, typer.Option("--years", help="Two years, e.g. 2024,2026 (in any order).")],
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    fmt: Annotated[Optional[CompareFormat], typer.Option(
+        "--format", "-f", help="Output format (default: from the extension of --out, else terminal).")] = None,
     out: OutOpt = None,
     final: FinalOpt = False,
 ) -> None:
-    """Per institution in both years: per theme and checklist point improved / regressed / unchanged."""
+    """Per institution with agendas of both years: each theme (status and evidence count per year)
+    and checklist point improved / regressed / unchanged; names the institutions with one year only."""
     from ..errors import UsageError
+    from ..files import format_from
     from ..report import load_report
-    from ..report.compare import compare_json, render_compare_markdown
+    from ..report.compare import build_comparison, write_compare
 
     parts = [p.strip() for p in years.split(",")]
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         raise UsageError("--years takes two years, e.g. --years 2024,2026")
-    if fmt not in ("md", "json"):
-        raise UsageError("--format is md or json")
-    first, second = int(parts[0]), int(parts[1])
-    built = load_report(corpus, db, final=final)
-    text = (render_compare_markdown if fmt == "md" else compare_json)(built, first, second)
-    if out:
-        from ..files import write_text
-
-        write_text(out, text)
-    else:
+    fmt = fmt or CompareFormat(format_from(out, tuple(f.value for f in CompareFormat), "terminal"))
+    comparison = build_comparison(load_report(corpus, db, final=final), int(parts[0]), int(parts[1]))
+    text = write_compare(comparison, fmt.value, out)
+    if text is not None:
         sys.stdout.write(text)
+    elif out is not None:
+        err_console().print(f"wrote {out}")
