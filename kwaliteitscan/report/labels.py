@@ -7,6 +7,9 @@ import re
 from .model import STATUS_NL
 
 SYMBOL = {"present": "●", "unclear": "◐", "absent": "○"}
+POLARITY_NL = {"positive": "positief", "negative": "negatief (tegenbewijs)"}
+DECISION_NL = {"pending": "nog niet beoordeeld (suggestie)", "confirmed": "bevestigd", "rejected": "verworpen",
+               "uncertain": "twijfelachtig"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]!#<>|])")
 
 

@@ -26,8 +26,9 @@ from datetime import date, datetime, timezone
 from ..codebook import Codebook
 from .status import rule_holds, theme_status
 
-#: version of the JSON report's shape: 2 added "contract", "summary" and each institution's "search"
-JSON_CONTRACT = 2
+#: version of the JSON report's shape: 2 added "contract", "summary" and each institution's "search";
+#: 3 added each institution's "figures"
+JSON_CONTRACT = 3
 STATUS_NL = {"present": "aanwezig", "absent": "afwezig", "unclear": "onduidelijk"}
 STATE_NL = {"no_candidates": "geen kandidaten", "all_rejected": "alles verworpen", "not_reviewed": "nog niet beoordeeld",
             "partly_reviewed": "deels beoordeeld", "reviewed": "beoordeeld"}
@@ -82,6 +83,18 @@ class InstitutionReport:
     checklist: list[ChecklistItem]
     #: how far the review queue of this agenda was worked (Dutch; None when nobody reviewed along the queue)
     search: str | None = None
+
+    def figures(self) -> dict[str, int]:
+        """The figures an agenda is ranked by (docs/reports.md): themes present, themes whose every
+        candidate has a decision, and checklist points that apply."""
+        return {"themes_present": sum(1 for c in self.themes.values() if c.status == "present"),
+                "themes_reviewed": sum(1 for c in self.themes.values() if c.reviewed),
+                "checklist_applies": sum(1 for c in self.checklist if c.applies)}
+
+
+#: the figures in Dutch, as column heads
+FIGURES_NL = {"themes_present": "thema's aanwezig", "themes_reviewed": "thema's beoordeeld",
+              "checklist_applies": "verbeterpunten"}
 
 
 @dataclass
@@ -139,6 +152,7 @@ class Report:
                            for tid, cell in inst.themes.items()},
                 "checklist": [{"id": c.id, "applies": c.applies, "reason": c.reason} for c in inst.checklist],
                 "search": inst.search,
+                "figures": inst.figures(),
             } for inst in self.institutions],
         }
 

@@ -86,7 +86,7 @@ def test_golden_html(golden_report, request):
 
 def test_json_contract(demo_report):
     data = json.loads(render_json(demo_report))
-    assert set(data) == {"contract", "codebook", "pipeline", "summary", "institutions"} and data["contract"] == 2
+    assert set(data) == {"contract", "codebook", "pipeline", "summary", "institutions"} and data["contract"] == 3
     # agendas and institutions are counted apart: two institutions have an agenda of 2024 and one of 2026
     assert (data["summary"]["agendas"], data["summary"]["institutions"]) == (41, 39)
     assert sum(data["summary"]["agendas_per_year"].values()) == 41 and len(data["summary"]["agendas_per_year"]) == 2
@@ -95,8 +95,13 @@ def test_json_contract(demo_report):
     assert isinstance(data["pipeline"], str)
     assert len(data["institutions"]) == 41
     for inst in data["institutions"]:
-        assert set(inst) == {"institution", "year", "documents", "themes", "checklist", "search"}
+        assert set(inst) == {"institution", "year", "documents", "themes", "checklist", "search", "figures"}
         assert inst["search"] is None  # nobody has worked a review queue in the demo project
+        # contract 3: the figures an agenda is ranked by, counted from the cells and the checklist
+        assert inst["figures"] == {
+            "themes_present": sum(c["status"] == "present" for c in inst["themes"].values()),
+            "themes_reviewed": sum(c["reviewed"] for c in inst["themes"].values()),
+            "checklist_applies": sum(c["applies"] for c in inst["checklist"])}
         assert isinstance(inst["institution"], str) and (inst["year"] is None or isinstance(inst["year"], int))
         assert all(isinstance(d, str) for d in inst["documents"])
         assert tuple(inst["themes"]) == THEMES
@@ -248,7 +253,7 @@ def test_report_cli_xlsx_needs_out_and_final_vs_coder(demo_project, tmp_path):
     assert runner.invoke(app, ["report", str(folder), "--db", str(db), "-f", "xlsx", "-o", str(out)]).exit_code == 0
     from openpyxl import load_workbook
 
-    assert load_workbook(out).sheetnames == ["overzicht", "bewijs", "verbeterpunten", "samenvatting"]
+    assert load_workbook(out).sheetnames == ["overzicht", "bewijs", "verbeterpunten", "samenvatting", "toelichting"]
 
 
 def test_compare_years(demo_report, demo_project):
@@ -301,3 +306,33 @@ def test_the_report_says_how_far_each_agendas_queue_was_worked(tmp_path, make_pd
     assert "nog niet tot de stopregel" in search and "(ann)" in search
     md = runner.invoke(app, ["report", str(folder), "--format", "md"]).output
     assert "Zoektocht: de beoordelingswachtrij is nog niet tot de stopregel doorgewerkt" in md
+
+
+def test_report_xlsx_is_dutch_coloured_filterable_and_frozen(demo_report, tmp_path):
+    from openpyxl import load_workbook
+
+    from kwaliteitscan.report.tables import STATUS_FILL
+
+    out = tmp_path / "rapport.xlsx"
+    write_xlsx(demo_report, out)
+    wb = load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "B2" and ws.auto_filter.ref, ws.title  # header row and first column frozen
+    ws = wb["overzicht"]
+    head = [c.value for c in ws[1]]
+    assert head[:5] == ["instelling", "jaar", "thema's aanwezig", "thema's beoordeeld", "verbeterpunten"]
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{len(demo_report.institutions) + 1}"
+    for inst, row in zip(demo_report.institutions, ws.iter_rows(min_row=2)):
+        assert row[1].value == inst.year and row[1].data_type == "n"  # the year is a number
+        figures = inst.figures()
+        assert [c.value for c in row[2:5]] == [figures[k] for k in ("themes_present", "themes_reviewed",
+                                                                   "checklist_applies")]
+        for theme, cell in zip(demo_report.codebook.themes, row[5:]):
+            assert cell.fill.fgColor.rgb.endswith(STATUS_FILL[inst.themes[theme.id].status])
+    values = {str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row if c.value is not None}
+    english = {"positive", "negative", "confirmed", "rejected", "pending", "uncertain", "present", "absent", "unclear"}
+    assert not values & english
+    assert {"positief", "nog niet beoordeeld (suggestie)"} <= values
+    points = wb["verbeterpunten"]
+    applying = [r for r in points.iter_rows(min_row=2) if r[3].value == "ja"]
+    assert applying and all(r[3].fill.fgColor.rgb.endswith("F7E0E0") for r in applying)
