@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..version import __version__
 from .labels import cut_at_word
-from .model import STATUS_NL, Evidence, InstitutionReport, Report, _rule_themes
+from .model import STATUS_NL, Evidence, InstitutionReport, Report, rule_themes
 
 #: quotes per gap and their length in characters (cut at a word): two or three A4 pages in print
 QUOTES_PER_GAP = 2
@@ -175,7 +175,7 @@ def build_audit(report: Report, topic: Topic | None = None, pages: int = 0) -> A
         if not item.applies:
             continue
         point = points[item.id]
-        themes = list(dict.fromkeys(_rule_themes(point.applies_when)))
+        themes = list(dict.fromkeys(rule_themes(point.applies_when)))
         covered.update(themes)
         gaps.append(_gap("checklist", item.id, item.label, themes, point.advice or point.explanation, inst, report))
     for theme in book.themes:

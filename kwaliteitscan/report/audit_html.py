@@ -6,7 +6,7 @@ file name or the codebook is escaped (`html.esc`).
 
 from __future__ import annotations
 
-from .html import _csp_hash, esc
+from .html import csp_hash, esc
 
 _CSS = """
 :root { --tekst: #1d2433; --zacht: #5b6475; --lijn: #c9ced8; --achter: #f6f7f9; --rood: #b03a3a;
@@ -50,7 +50,7 @@ blockquote .p { color: var(--zacht); white-space: nowrap; }
 }
 """
 
-CSP = f"default-src 'none'; style-src {_csp_hash(_CSS)}; img-src 'none'; base-uri 'none'; form-action 'none'"
+CSP = f"default-src 'none'; style-src {csp_hash(_CSS)}; img-src 'none'; base-uri 'none'; form-action 'none'"
 
 
 def _quote(q) -> str:

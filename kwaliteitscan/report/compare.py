@@ -225,7 +225,7 @@ def render_compare_terminal(comp: Comparison, console) -> None:
 
 
 def render_compare_html(comp: Comparison) -> str:
-    from .html import _csp_hash, esc
+    from .html import csp_hash, esc
 
     css = """
 body { margin: 0; font: 15px/1.45 "DejaVu Sans", Arial, sans-serif; color: #1d2433; }
@@ -243,7 +243,7 @@ td.unchanged { color: #5b6475; }
 @media print { body { font-size: 9.5pt; } main { max-width: none; padding: 0; } .instelling { break-before: page; }
   html { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """
-    csp = f"default-src 'none'; style-src {_csp_hash(css)}; img-src 'none'; base-uri 'none'; form-action 'none'"
+    csp = f"default-src 'none'; style-src {csp_hash(css)}; img-src 'none'; base-uri 'none'; form-action 'none'"
     first, second, n = comp.first, comp.second, len(comp.institutions)
     title = f"Vergelijking {first} en {second}"
     parts = ["<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n",

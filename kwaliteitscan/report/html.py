@@ -106,7 +106,6 @@ html.js .sorteer button { cursor: pointer; text-decoration: underline dotted; }
 html.js .sorteer .pijl::after { content: " ↕"; color: var(--zacht); }
 html.js .sorteer[aria-sort="ascending"] .pijl::after { content: " ▲"; color: var(--tekst); }
 html.js .sorteer[aria-sort="descending"] .pijl::after { content: " ▼"; color: var(--tekst); }
-}
 .matrix tbody th { font-size: .9em; vertical-align: top; padding: 6px 6px 4px 4px;
   overflow-wrap: anywhere; }
 .matrix tbody th a { color: var(--tekst); }
@@ -274,11 +273,11 @@ _SCRIPT = """
 """
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-CSP = (f"default-src 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_SCRIPT)}; "
+CSP = (f"default-src 'none'; style-src {csp_hash(_CSS)}; script-src {csp_hash(_SCRIPT)}; "
        "img-src 'none'; base-uri 'none'; form-action 'none'")
 
 

@@ -242,25 +242,25 @@ def checklist_for(codebook: Codebook, cells: dict[str, ThemeCell]) -> list[Check
     items = []
     for point in codebook.checklist:
         applies = rule_holds(point.applies_when, by_theme, status_of)
-        themes = _rule_themes(point.applies_when)
+        themes = rule_themes(point.applies_when)
         reason = _reason(codebook, point.applies_when, cells, applies)
         shown = [e for t in themes for e in by_theme.get(t, []) if e.polarity == "positive"][:5]
         items.append(ChecklistItem(point.id, point.label, point.explanation, applies, reason, shown))
     return items
 
 
-def _rule_themes(rule: dict) -> list[str]:
+def rule_themes(rule: dict) -> list[str]:
     if "all" in rule or "any" in rule:
-        return [t for r in rule.get("all", rule.get("any", [])) for t in _rule_themes(r)]
+        return [t for r in rule.get("all", rule.get("any", [])) for t in rule_themes(r)]
     if "not" in rule:
-        return _rule_themes(rule["not"])
+        return rule_themes(rule["not"])
     return [rule["theme"]]
 
 
 def _reason(codebook: Codebook, rule: dict, cells: dict[str, ThemeCell], applies: bool) -> str:
     """A Dutch sentence saying what the point rests on."""
     parts = []
-    for theme_id in dict.fromkeys(_rule_themes(rule)):
+    for theme_id in dict.fromkeys(rule_themes(rule)):
         cell = cells[theme_id]
         label = codebook.theme(theme_id).label
         pages = sorted({(e.document, e.page) for e in cell.evidence if e.decision != "rejected"

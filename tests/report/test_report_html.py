@@ -548,3 +548,16 @@ def test_browser_prints_the_report_to_a4(tmp_path):
     finally:
         doc.close()
     assert "Matrix" in first and "↕" not in first  # the sort arrows are for the screen only
+
+
+def test_style_sheets_are_balanced():
+    """A stray brace silently drops the rule after it in a browser (it once hid a matrix rule)."""
+    from kwaliteitscan.report.audit_html import _CSS as AUDIT_CSS
+    from kwaliteitscan.report.html import _CSS
+
+    for css in (_CSS, AUDIT_CSS):
+        depth = 0
+        for ch in css:
+            depth += (ch == "{") - (ch == "}")
+            assert depth >= 0, "a '}' closes nothing"
+        assert depth == 0
