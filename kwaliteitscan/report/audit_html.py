@@ -67,7 +67,7 @@ def render_audit_html(audit) -> str:
              "<meta name=\"referrer\" content=\"no-referrer\">\n",
              f"<title>{esc(audit.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n",
              f"<h1>{esc(audit.title)}</h1>\n",
-             f"<p class=\"onder\">Zelfevaluatie met kwaliteitscan, {esc(audit.report.created)}. Suggesties van een "
+             f"<p class=\"onder\">Gemaakt met kwaliteitscan op {esc(audit.report.created)}. Suggesties van een "
              "computerprogramma, nog niet door een mens gecontroleerd.</p>\n"]
     if audit.warning:
         parts.append(f"<p class=\"waarschuwing\" role=\"alert\">{esc(audit.warning)}</p>\n")
