@@ -115,7 +115,7 @@ html.js .sorteer[aria-sort="descending"] .pijl::after { content: " ▼"; color: 
   text-decoration: none; color: var(--tekst); font-size: .82em; line-height: 1.3; }
 a.cel:hover, a.cel:focus { outline: 3px solid #1a56c4; outline-offset: 1px; }
 a.cel.gekozen { outline: 3px solid #1a56c4; outline-offset: 1px; }
-.cel .status { display: block; font-weight: bold; font-size: 1.08em; }
+.cel .status { display: block; font-weight: bold; font-size: 1em; }
 .cel .sym { font-size: 1.15em; }
 .cel .merk, .cel .staat, .cel .aantal { display: block; }
 .cel .aantal { color: var(--zacht); }
