@@ -86,8 +86,8 @@ def die(*args, **kwargs):
 phase = sys.argv[3]
 if phase == "extract":
     real_extract = pipeline.extract_many
-    def extract_many(pdfs, engine, cache, jobs, on_done):
-        return real_extract(pdfs, engine, cache, jobs=jobs, on_done=die)
+    def extract_many(*args, **kwargs):
+        return real_extract(*args, **{**kwargs, "on_done": die})
     pipeline.extract_many = extract_many
 elif phase == "store":  # inside a document's transaction: the old rows deleted, the new ones not yet written
     store._candidate_row = die
