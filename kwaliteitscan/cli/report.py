@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console
+from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console
 
 
 class ReportFormat(str, Enum):
@@ -57,7 +57,7 @@ def report(
 
 
 def audit(
-    file: Annotated[Path, typer.Argument(help="One agenda (PDF) to audit.")],
+    file: Annotated[Path, typer.Argument(help="One agenda (PDF or Word .docx) to audit.")],
     codebook: CodebookOpt = None,
     fmt: ReportFormatOpt = None,
     out: OutOpt = None,
@@ -66,12 +66,13 @@ def audit(
         "--institution", help="The institution's name (default: from the file name).")] = None,
     year: Annotated[Optional[int], typer.Option("--year", min=2000, max=2100,
                                                  help="The agenda's year (default: from the file name).")] = None,
+    ocr: OcrOpt = False,
 ) -> None:
     """Self-audit of one agenda: extract, code and report in one go, checklist first; all suggestions."""
     from ..pipeline import codebook_for_run
     from ..pipeline.audit import audit_file
 
-    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year)
+    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year, ocr=ocr)
     if _format(fmt, out) is ReportFormat.terminal and out is None:
         _audit_terminal(built)
     else:

@@ -226,7 +226,7 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
             limit = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         doc = extract_file(Path(path), engine, sha)
-        conn.send(("ok", doc.to_json(), None))
+        conn.send(("ok", dict(doc.to_json(), engine=doc.engine), None))  # the engine names its cache entry
     except KwaliteitscanError as exc:
         conn.send(("error", exc.message, None))
     except MemoryError:

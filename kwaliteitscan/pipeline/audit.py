@@ -19,14 +19,15 @@ AUDIT_BASIS = "suggesties (nog door een mens te controleren)"
 
 
 def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None, *, institution: str | None = None,
-               year: int | None = None) -> Report:
-    """The report of one agenda coded on its own, its checklist points that apply first.
-    `institution` and `year` name it where the file name does not say it right."""
+               year: int | None = None, ocr: bool = False) -> Report:
+    """The report of one agenda (PDF or .docx) coded on its own, its checklist points that apply
+    first. `institution` and `year` name it where the file name does not say it right; `ocr`
+    reads the pages of a scan."""
     file = Path(file)
     if not file.is_file():
-        raise InputError(f"{file}: no such PDF file")
+        raise InputError(f"{file}: no such PDF or Word file")
     with tempfile.TemporaryDirectory(prefix="kwaliteitscan-audit-") as tmp:
-        summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1)
+        summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1, ocr=ocr)
         if summary.failed:
             raise InputError(summary.failed[0][1])
         with Project(summary.db) as project:
