@@ -35,8 +35,8 @@ DOCUMENT_XML = "word/document.xml"
 #: whose 60 MB document.xml holds a million short paragraphs peaked at 798 MB in `extract`; at
 #: 31 MB it peaked at 431 MB, within the 512 MB the extractor allows itself on a bomb
 MAX_DOCUMENT_XML = 32 * 1024 * 1024
-#: everything python-docx reads into memory, images included
-MAX_PACKAGE = 512 * 1024 * 1024
+#: everything python-docx reads into memory, images included (it loads every part)
+MAX_PACKAGE = 256 * 1024 * 1024
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

@@ -191,3 +191,16 @@ def test_extract_cli_names_the_bad_word_file_and_goes_on(tmp_path, word):
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(bad) in errors[0] and "save it as .docx or PDF" in errors[0]
     assert THEME_SENTENCE in result.output
+
+
+def test_a_package_that_unpacks_too_large_is_refused_before_python_docx_reads_it(word, monkeypatch):
+    from kwaliteitscan.errors import InputError
+    from kwaliteitscan.extract import docx as wordfile
+
+    with zipfile.ZipFile(word) as archive:
+        total = sum(i.file_size for i in archive.infolist())
+    monkeypatch.setattr(wordfile, "MAX_PACKAGE", total - 1)  # the parts together, images too, are bounded
+    with pytest.raises(InputError, match="zip bomb"):
+        extract_file(word)
+    monkeypatch.setattr(wordfile, "MAX_PACKAGE", total)
+    assert extract_file(word).pages
