@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console
+from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console, escape
 
 
 class ReportFormat(str, Enum):
@@ -72,7 +72,9 @@ def audit(
     from ..pipeline import codebook_for_run
     from ..pipeline.audit import audit_file
 
-    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year, ocr=ocr)
+    console = err_console()
+    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year, ocr=ocr,
+                       on_warning=lambda text: console.print(f"[yellow]warning:[/yellow] {escape(text)}"))
     if _format(fmt, out) is ReportFormat.terminal and out is None:
         _audit_terminal(built)
     else:

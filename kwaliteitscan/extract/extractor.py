@@ -149,8 +149,8 @@ def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, 
         if r.number in read and (read[r.number].words or r.has_images or read[r.number].error):
             warnings += filter(None, [page_warning(read[r.number])])
         elif not r.lines and not r.error:
-            kind = "no text layer (a scanned image?); run again with --ocr to read it" if r.has_images else "empty"
-            warnings.append(f"page {r.number} is {kind}")
+            warnings.append(f"page {r.number} has no text layer (a scanned image?); run again with --ocr to read it"
+                            if r.has_images else f"page {r.number} is empty")
     laid = layout_document(raw_pages)
     pages = tuple(Page(r.number, read[r.number].text, read[r.number].confidence) if r.number in read
                   else Page(r.number, page_text(blocks)) for r, blocks in zip(raw_pages, laid))

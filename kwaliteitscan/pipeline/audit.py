@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from ..codebook import Codebook
 from ..errors import InputError
@@ -19,10 +20,12 @@ AUDIT_BASIS = "suggesties (nog door een mens te controleren)"
 
 
 def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None, *, institution: str | None = None,
-               year: int | None = None, ocr: bool = False) -> Report:
+               year: int | None = None, ocr: bool = False,
+               on_warning: Callable[[str], None] | None = None) -> Report:
     """The report of one agenda (PDF or .docx) coded on its own, its checklist points that apply
     first. `institution` and `year` name it where the file name does not say it right; `ocr`
-    reads the pages of a scan."""
+    reads the pages of a scan; `on_warning` hears each extraction warning (a page without text,
+    a weak OCR page), which the report itself does not show."""
     file = Path(file)
     if not file.is_file():
         raise InputError(f"{file}: no such PDF or Word file")
@@ -30,6 +33,8 @@ def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None, 
         summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1, ocr=ocr)
         if summary.failed:
             raise InputError(summary.failed[0][1])
+        for name, warning in summary.warnings if on_warning else ():
+            on_warning(f"{name}: {warning}")
         with Project(summary.db) as project:
             built = report_from_project(project, project_codebook(project))
     built.basis = AUDIT_BASIS

@@ -113,3 +113,10 @@ def test_tesseract_tsv_becomes_paragraphs_with_hyphens_resolved_and_a_mean_confi
     text, confidence, words = ocr.read_tsv(tsv)
     assert text == "Wij bestrijden stagediscriminatie.\n\nMeldpunt"
     assert (confidence, words) == (80.0, 5)
+
+
+def test_audit_shows_the_page_it_could_not_read(mixed):
+    """Without --ocr the scanned page of a mixed agenda is named with the hint, not lost in silence."""
+    result = CliRunner().invoke(app, ["audit", str(mixed), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {mixed.name}: page 2 has no text layer (a scanned image?); run again with --ocr" in result.output
