@@ -3,8 +3,11 @@
 python-docx opens the package and resolves styles; we walk the body ourselves because its
 `iter_inner_content` passes over content controls (`w:sdt`), tracked insertions (`w:ins`)
 and text boxes, which drafts full of template fields and tracked changes are made of.
-Headings, paragraphs, list items (as "• item") and tables (one line per row, cells joined
-by " | ", as layout.py writes a PDF table) come out in document order.
+Headings, paragraphs, list items and tables (one line per row, cells joined by " | ", as
+layout.py writes a PDF table) come out in document order. The numbers Word prints before
+numbered headings and list items ("1.2", "3.", "•") are not in the text; we count them from
+the numbering definitions, so a heading's depth shows as it does in the PDF of the draft
+(restarts and overrides of a list's start are not followed).
 
 Page numbers are Word's own where it recorded them: a hard page break, a paragraph that
 starts a page, a section that starts on a new page, or the `w:lastRenderedPageBreak` marks
@@ -133,6 +136,7 @@ class _Reader:
 
     def __init__(self, document) -> None:
         self.part = document.part
+        self.numbering = _Numbering(document)
         self.styles = {}  # style id -> (heading, list item)
         self.page = 1
         self.section = 1
@@ -176,12 +180,15 @@ class _Reader:
                 self.body(child)
 
     def paragraph(self, p) -> None:
-        heading, listed, break_before = self._paragraph_kind(p)
+        heading, numbered, break_before = self._paragraph_kind(p)
         if break_before:
             self.hard = max(self.hard, 1)
+        label = self.numbering.label(*numbered) if numbered else None
+        if label is None and numbered and not heading:
+            label = BULLET.strip()  # a list item whose numbering Word's definitions do not tell
         boxes: list = []
-        for text, page in self._pieces(p, boxes):
-            self._place(BULLET + text if listed and not heading else text, page)
+        for k, (text, page) in enumerate(self._pieces(p, boxes)):
+            self._place(f"{label} {text}" if label and not k else text, page)
         for box in boxes:
             self.body(box)
         self._section_end(p)
@@ -274,24 +281,32 @@ class _Reader:
 
     # -- styles
 
-    def _paragraph_kind(self, p) -> tuple[bool, bool, bool]:
-        """(heading, list item, starts a new page) from the paragraph's own properties and its style's."""
+    def _paragraph_kind(self, p) -> tuple[bool, tuple[str, int] | None, bool]:
+        """(heading, (numbering id, level) or None, starts a new page) from the paragraph's own
+        properties and its style's; the paragraph's own numbering overrides its style's."""
         ppr = p.find(_W + "pPr")
         style_id = None
-        heading = listed = before = False
+        heading = before = False
+        numbered = None
         if ppr is not None:
             style = ppr.find(_W + "pStyle")
             style_id = style.get(_W + "val") if style is not None else None
             heading = ppr.find(_W + "outlineLvl") is not None and ppr.find(_W + "outlineLvl").get(_W + "val") != "9"
-            listed = _numbered(ppr)
+            numbered = _numbering(ppr)
             before = _on(ppr.find(_W + "pageBreakBefore"))
-        s_heading, s_listed, s_before = self._style_kind(style_id)
-        return heading or s_heading, listed or s_listed, before or s_before
+        s_heading, s_numbered, s_before = self._style_kind(style_id)
+        if numbered is not None and numbered[0] is None:  # a level without an id: the style's list
+            numbered = (s_numbered[0], numbered[1]) if s_numbered else None
+        numbered = numbered if numbered is not None else s_numbered
+        if numbered and numbered[0] == "0":  # numId 0 switches the style's numbering off
+            numbered = None
+        return heading or s_heading, numbered, before or s_before
 
-    def _style_kind(self, style_id: str | None) -> tuple[bool, bool, bool]:
+    def _style_kind(self, style_id: str | None) -> tuple[bool, tuple | None, bool]:
         if style_id in self.styles:
             return self.styles[style_id]
-        heading = listed = before = False
+        heading = before = False
+        listed = None
         from docx.enum.style import WD_STYLE_TYPE
 
         try:
@@ -302,12 +317,15 @@ class _Reader:
         while style is not None and seen < 20:  # a loop of based-on styles stops here
             name = (style.name or "").lower()
             heading = heading or name.startswith(("heading", "kop ", "title", "titel"))
-            listed = listed or name.startswith(("list bullet", "list number", "lijstopsommingteken", "lijstnummering"))
+            if listed is None and name.startswith(("list bullet", "lijstopsommingteken")):
+                listed = (None, 0)  # a bullet style whatever its numbering says
             ppr = style.element.find(_W + "pPr")
             if ppr is not None:
                 level = ppr.find(_W + "outlineLvl")
                 heading = heading or (level is not None and level.get(_W + "val") != "9")
-                listed = listed or _numbered(ppr)
+                if listed is None or listed[0] is None:
+                    found = _numbering(ppr)
+                    listed = found if found is not None and found[0] is not None else listed
                 before = before or _on(ppr.find(_W + "pageBreakBefore"))
             style = style.base_style
             seen += 1
@@ -368,12 +386,82 @@ def _text_boxes(element) -> list:
     return found
 
 
-def _numbered(ppr) -> bool:
+def _numbering(ppr) -> tuple[str | None, int] | None:
+    """(numId, level) of a w:numPr in these properties, None without one."""
     num = ppr.find(_W + "numPr")
     if num is None:
-        return False
-    num_id = num.find(_W + "numId")
-    return num_id is None or num_id.get(_W + "val") != "0"  # numId 0 switches numbering off
+        return None
+    num_id, level = num.find(_W + "numId"), num.find(_W + "ilvl")
+    try:
+        ilvl = int(level.get(_W + "val")) if level is not None else 0
+    except (TypeError, ValueError):
+        ilvl = 0
+    return (num_id.get(_W + "val") if num_id is not None else None, max(0, min(ilvl, 8)))
+
+
+class _Numbering:
+    """The labels Word prints before numbered paragraphs ("1.", "2.3", "a)", "•"), counted as the
+    document goes, from the numbering definitions (word/numbering.xml)."""
+
+    _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+              (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+    def __init__(self, document) -> None:
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # abstract id -> level -> (format, text, start)
+        self.nums: dict[str, str] = {}  # numId -> abstract id
+        self.counters: dict[str, list[int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except Exception:  # noqa: BLE001 - no or broken numbering definitions: list items get a bullet
+            return
+        for abstract in root.findall(_W + "abstractNum"):
+            levels = self.levels.setdefault(abstract.get(_W + "abstractNumId"), {})
+            for lvl in abstract.findall(_W + "lvl"):
+                fmt, text, start = (lvl.find(_W + tag) for tag in ("numFmt", "lvlText", "start"))
+                try:
+                    levels[int(lvl.get(_W + "ilvl", "0"))] = (
+                        fmt.get(_W + "val", "decimal") if fmt is not None else "decimal",
+                        text.get(_W + "val", "") if text is not None else "",
+                        int(start.get(_W + "val", "1")) if start is not None else 1)
+                except ValueError:
+                    continue
+        for num in root.findall(_W + "num"):
+            ref = num.find(_W + "abstractNumId")
+            if ref is not None:
+                self.nums[num.get(_W + "numId")] = ref.get(_W + "val")
+
+    def label(self, num_id: str | None, level: int) -> str | None:
+        abstract = self.nums.get(num_id or "")
+        levels = self.levels.get(abstract or "")
+        if not levels or level not in levels:
+            return None
+        fmt, text, start = levels[level]
+        if fmt == "bullet":
+            return BULLET.strip()
+        counts = self.counters.setdefault(abstract, [0] * 9)
+        counts[level] = counts[level] + 1 if counts[level] else start
+        counts[level + 1:] = [0] * (8 - level)
+        if fmt == "none":
+            return None
+
+        def value(match) -> str:
+            k = int(match.group(1)) - 1
+            own_fmt, _, own_start = levels.get(k, ("decimal", "", 1))
+            return self._format(counts[k] or own_start, own_fmt)
+
+        return re.sub(r"%([1-9])", value, text).strip() or None
+
+    def _format(self, n: int, fmt: str) -> str:
+        if fmt in ("lowerLetter", "upperLetter"):
+            letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+            return letters.upper() if fmt == "upperLetter" else letters
+        if fmt in ("lowerRoman", "upperRoman"):
+            out, rest = "", n
+            for amount, numeral in self._ROMAN:
+                while rest >= amount:
+                    out, rest = out + numeral, rest - amount
+            return out.upper() if fmt == "upperRoman" else out
+        return str(n)
 
 
 def _on(element) -> bool:

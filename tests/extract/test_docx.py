@@ -204,3 +204,34 @@ def test_a_package_that_unpacks_too_large_is_refused_before_python_docx_reads_it
         extract_file(word)
     monkeypatch.setattr(wordfile, "MAX_PACKAGE", total)
     assert extract_file(word).pages
+
+
+def test_words_own_numbers_of_headings_and_list_items_are_printed(tmp_path):
+    """Word prints "1.1" before a numbered heading without it being in the text; the segmenter
+    needs it to see the heading's depth, as in the PDF of the same agenda."""
+    import docx
+    from docx.oxml import parse_xml
+
+    from kwaliteitscan.segment.segmenter import heading_level
+
+    doc = docx.Document()
+    numbering = doc.part.numbering_part.element
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {ns} w:abstractNumId="77">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1.%2"/></w:lvl>'
+        '</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {ns} w:numId="77"><w:abstractNumId w:val="77"/></w:num>'))
+    for text, level in (("Stagediscriminatie", 1), ("Meldpunt", 2), ("Matching", 2), ("Monitoring", 1)):
+        heading = doc.add_heading(text, level=level)
+        heading._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {ns}><w:ilvl w:val="{level - 1}"/><w:numId w:val="77"/></w:numPr>'))
+    doc.add_paragraph("Eerst dit", style="List Number")
+    doc.add_paragraph("dan dat", style="List Number")
+    doc.add_paragraph("en een punt", style="List Bullet")
+    doc.save(str(tmp_path / "genummerd.docx"))
+    blocks = extract_file(tmp_path / "genummerd.docx").pages[0].text.split("\n\n")
+    assert blocks == ["1 Stagediscriminatie", "1.1 Meldpunt", "1.2 Matching", "2 Monitoring",
+                      "1. Eerst dit", "2. dan dat", "• en een punt"]
+    assert [heading_level(b) for b in blocks[:4]] == [1, 2, 2, 1]
