@@ -38,6 +38,10 @@ MAX_PIXELS = 40_000_000
 #: and at 120 dpi with 2 % 63, words garbled ("Staged scrim inatie"). Below 80 a person should look.
 WEAK_CONFIDENCE = 80.0
 PAGE_TIMEOUT_S = 180.0
+#: a line that only numbers the page ("Pagina 4", "blz. 4 van 20", "- 4 -"): the text layer's
+#: running-line filter does not see OCR'd pages, and Tesseract glues these into the nearest paragraph
+_PAGE_LABEL = re.compile(r"(?i)^(?:pagina|page|blz\.?|p\.)\s*\d{1,4}(?:\s*(?:van|/|of)\s*\d{1,4})?$|^[-–]\s*\d{1,4}\s*[-–]$")
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-nld (Debian/Ubuntu)"
 
 
@@ -131,7 +135,8 @@ def _tesseract(image: bytes) -> str:
 
 def read_tsv(tsv: str) -> tuple[str, float, int]:
     """Tesseract's TSV to (page text, mean word confidence, words): one paragraph per line of
-    output as Tesseract grouped them, its lines joined (line-end hyphens resolved as for PDFs)."""
+    output as Tesseract grouped them, its lines joined (line-end hyphens resolved as for PDFs),
+    lines that only number the page left out."""
     paragraphs: dict[tuple[str, str], dict[str, list[str]]] = {}
     confidences = []
     reader = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -147,10 +152,14 @@ def read_tsv(tsv: str) -> tuple[str, float, int]:
         key = (row["block_num"], row["par_num"])
         paragraphs.setdefault(key, {}).setdefault(row["line_num"], []).append(row["text"].strip())
     texts = []
-    for lines in paragraphs.values():
+    order = [(key, number) for key, lines in paragraphs.items() for number in lines]
+    edges = {order[0], order[-1]} if order else set()  # a bare number there is the page's number
+    for key, lines in paragraphs.items():
         text = ""
-        for words in lines.values():
+        for number, words in lines.items():
             line = " ".join(words)
+            if _PAGE_LABEL.match(line) or ((key, number) in edges and _BARE_NUMBER.match(line)):
+                continue
             if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and line[:1].isalpha():
                 text = join_hyphenated(text[:-1], line)
             else:

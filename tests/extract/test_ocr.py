@@ -120,3 +120,16 @@ def test_audit_shows_the_page_it_could_not_read(mixed):
     result = CliRunner().invoke(app, ["audit", str(mixed), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert f"warning: {mixed.name}: page 2 has no text layer (a scanned image?); run again with --ocr" in result.output
+
+
+def test_lines_that_only_number_the_page_are_left_out_of_the_ocr_text():
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+    rows = [(1, 1, 1, ["12"]), (2, 1, 1, ["Wij", "ontwikkelen", "rekenopdrachten"]), (2, 1, 2, ["Pagina", "4"]),
+            (2, 1, 3, ["uit", "de", "praktijk."]), (3, 1, 1, ["Streefwaarde", "85"]), (3, 1, 2, ["85"]),
+            (4, 1, 1, ["4"])]
+    lines = [header]
+    for block, par, line, words in rows:
+        lines += [f"5\t1\t{block}\t{par}\t{line}\t{k + 1}\t0\t0\t10\t10\t90\t{w}" for k, w in enumerate(words)]
+    text, _, _ = ocr.read_tsv("\n".join(lines))
+    # "Pagina 4" inside a paragraph and bare numbers at the top and bottom go; a number in the text stays
+    assert text == "Wij ontwikkelen rekenopdrachten uit de praktijk.\n\nStreefwaarde 85 85"
