@@ -116,6 +116,9 @@ def read_docx(path: Path) -> tuple[list[tuple[int, str]], list[str]]:
     check_docx_file(path)
     _check_package(path)
     document = _open(path)
+    if document.element.body is None:
+        raise InputError(f"{path}: the Word document has no body (w:body); open it in Word or LibreOffice and save "
+                         "it again as .docx, or export it as PDF")
     reader = _Reader(document)
     reader.body(document.element.body)
     if not any(blocks for blocks in reader.pages.values()):

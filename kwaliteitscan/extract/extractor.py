@@ -233,8 +233,9 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
         conn.send(("error", f"{path}: extraction needed more than {memory_mb} MB, the PDF may be a "
                             "decompression bomb or damaged; repair or re-export it (e.g. qpdf)", None))
     except BaseException as exc:  # noqa: BLE001 - reported as one line, traceback with --debug
-        conn.send(("error", f"{path}: could not be extracted ({type(exc).__name__}: {exc}); "
-                            "repair or re-export the PDF (e.g. qpdf) or try --engine pdfplumber",
+        advice = ("open it in Word or LibreOffice and save it again, or export it as PDF" if is_docx(path) else
+                  "repair or re-export the PDF (e.g. qpdf) or try --engine pdfplumber")
+        conn.send(("error", f"{path}: could not be extracted ({type(exc).__name__}: {exc}); {advice}",
                    traceback.format_exc()))
     finally:
         conn.close()

@@ -235,3 +235,49 @@ def test_words_own_numbers_of_headings_and_list_items_are_printed(tmp_path):
     assert blocks == ["1 Stagediscriminatie", "1.1 Meldpunt", "1.2 Matching", "2 Monitoring",
                       "1. Eerst dit", "2. dan dat", "• en een punt"]
     assert [heading_level(b) for b in blocks[:4]] == [1, 2, 2, 1]
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "word/styles.xml", "word/numbering.xml"])
+def test_mangled_word_xml_gives_text_or_one_line_never_a_crash(tmp_path, word, part):
+    """Elements removed, moved, wrapped in content controls or tracked changes, attributes garbled,
+    breaks and tables put where they do not belong: a document or an InputError, nothing else."""
+    import random
+
+    from lxml import etree
+
+    from kwaliteitscan.errors import InputError
+
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    rng = random.Random(part)
+    with zipfile.ZipFile(word) as src:
+        members = {info.filename: src.read(info) for info in src.infolist()}
+    outcomes = {"document": 0, "error": 0}
+    for n in range(25):
+        root = etree.fromstring(members[part])
+        elements = list(root.iter())
+        for _ in range(rng.randint(1, 6)):
+            element = rng.choice(elements)
+            parent, op = element.getparent(), rng.random()
+            if parent is None:
+                continue
+            if op < 0.3:
+                parent.remove(element)
+            elif op < 0.55:
+                wrapper = etree.SubElement(parent, ns + rng.choice(["sdt", "ins", "customXml", "del", "hyperlink"]))
+                parent.remove(element)
+                wrapper.append(element)
+            elif op < 0.8:
+                for key in element.attrib:
+                    element.attrib[key] = rng.choice(["", "x", "-1", "99999999999", "page", "0"])
+            else:
+                etree.SubElement(element, ns + rng.choice(["br", "lastRenderedPageBreak", "numPr", "sectPr", "tbl",
+                                                           "tr", "tc", "p", "pStyle", "ilvl", "numId", "basedOn"]))
+        mangled = tmp_path / f"mangled{n}.docx"
+        _zip(mangled, {**members, part: etree.tostring(root)})
+        try:
+            extract_file(mangled)
+            outcomes["document"] += 1
+        except InputError as exc:
+            assert str(mangled) in exc.message and "\n" not in exc.message
+            outcomes["error"] += 1
+    assert outcomes["document"] > 0, outcomes  # most damage still leaves readable text
