@@ -11,7 +11,9 @@ need a second Tesseract pass); and read back through our layout it broke every O
 into its own paragraph, cutting sentences apart, where Tesseract's TSV names its paragraphs.
 
 Tesseract runs with one thread (OMP_THREAD_LIMIT=1): the extractor already runs one worker
-per core.
+per core. It runs with page segmentation mode 1 (layout analysis after orientation detection):
+a page scanned sideways or upside down came out as garbage in the default mode 3 (confidence
+33, none of the words) and whole in mode 1 (96), for about half a second more per page.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def _render(pdf, index: int) -> bytes:
 
 def _tesseract(image: bytes) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--dpi", str(DPI), "tsv"],
+    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "1", "--dpi", str(DPI), "tsv"],
                           input=image, capture_output=True, timeout=PAGE_TIMEOUT_S, env=env)
     if proc.returncode != 0:
         raise OSError(f"tesseract exited with {proc.returncode}: "

@@ -24,9 +24,9 @@ def _font(size: int):
 
 
 def scan_image(path: Path, lines: tuple[str, ...] = SCANNED_TEXT, dpi: int = 200, blur: float = 0.0,
-               noise: float = 0.0) -> Path:
+               noise: float = 0.0, rotate: int = 0) -> Path:
     """An A4 'scan' of `lines` (the first as a heading) as a grayscale PNG; `blur` and `noise`
-    make a poor one."""
+    make a poor one, `rotate` (degrees) one fed into the scanner the wrong way round."""
     from PIL import Image, ImageDraw, ImageFilter
 
     width, height = int(8.27 * dpi), int(11.69 * dpi)
@@ -49,6 +49,8 @@ def scan_image(path: Path, lines: tuple[str, ...] = SCANNED_TEXT, dpi: int = 200
         pixels = image.load()
         for _ in range(int(noise * width * height)):
             pixels[rng.randrange(width), rng.randrange(height)] = rng.choice((0, 255))
+    if rotate:
+        image = image.rotate(rotate, expand=True, fillcolor=255)
     image.save(path)
     return path
 

@@ -133,3 +133,11 @@ def test_lines_that_only_number_the_page_are_left_out_of_the_ocr_text():
     text, _, _ = ocr.read_tsv("\n".join(lines))
     # "Pagina 4" inside a paragraph and bare numbers at the top and bottom go; a number in the text stays
     assert text == "Wij ontwikkelen rekenopdrachten uit de praktijk.\n\nStreefwaarde 85 85"
+
+
+@needs_tesseract
+def test_a_page_scanned_upside_down_is_read_the_right_way_up(tmp_path):
+    doc = extract_file(scanned_pdf(tmp_path / "omgekeerd.pdf", rotate=180), ocr=True)
+    text = doc.pages[1].text.lower()
+    assert all(word in text for word in KEY_WORDS), doc.pages[1].text
+    assert doc.pages[1].ocr_confidence >= ocr.WEAK_CONFIDENCE
