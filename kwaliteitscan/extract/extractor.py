@@ -133,7 +133,7 @@ def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, 
     sha = sha256 or sha256_file(path)
     raw_pages = list(open_pages(path, engine))
     warnings = [f"{r.error}; its text is missing" for r in raw_pages if r.error]
-    # with --ocr every page without a text layer is read: a scan, or text drawn as outlines
+    # with --ocr every page without a text layer is read (a scan; or text drawn as shapes, which pdfium cannot see)
     textless = [r.number for r in raw_pages if not r.lines and not r.error]
     read = {p.number: p for p in (ocr_pages(path, textless) if ocr and textless else [])}
     if raw_pages and not any(r.lines for r in raw_pages) and not any(p.words for p in read.values()):
