@@ -140,7 +140,7 @@ class _Reader:
     def __init__(self, document) -> None:
         self.part = document.part
         self.numbering = _Numbering(document)
-        self.styles = {}  # style id -> (heading, list item)
+        self.styles: dict = {}  # style id -> (heading, (numId, level) or None, page break before)
         self.page = 1
         self.section = 1
         self.paged = False  # the file records where its pages break
