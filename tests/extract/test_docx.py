@@ -281,3 +281,21 @@ def test_mangled_word_xml_gives_text_or_one_line_never_a_crash(tmp_path, word, p
             assert str(mangled) in exc.message and "\n" not in exc.message
             outcomes["error"] += 1
     assert outcomes["document"] > 0, outcomes  # most damage still leaves readable text
+
+
+def test_a_draft_saved_again_by_libreoffice_reads_the_same(tmp_path, word):
+    """Another writer's XML (LibreOffice: bookmarks, rsids, its own styles and numbering) gives the
+    same blocks on the same pages."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer)")
+    out = tmp_path / "lo"
+    profile = (tmp_path / "profile").as_uri()  # its own profile: no lock shared with another LibreOffice
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
+                    "--outdir", str(out), str(word)], capture_output=True, timeout=180, check=True)
+    original, resaved = extract_file(word), extract_file(out / word.name)
+    assert [(p.number, p.text) for p in resaved.pages] == [(p.number, p.text) for p in original.pages]
+    assert resaved.warnings == ()
