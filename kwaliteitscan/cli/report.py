@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console
+from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console, escape
 
 
 class ReportFormat(str, Enum):
@@ -57,7 +57,7 @@ def report(
 
 
 def audit(
-    file: Annotated[Path, typer.Argument(help="One agenda (PDF) to audit.")],
+    file: Annotated[Path, typer.Argument(help="One agenda (PDF or Word .docx) to audit.")],
     codebook: CodebookOpt = None,
     fmt: ReportFormatOpt = None,
     out: OutOpt = None,
@@ -66,6 +66,7 @@ def audit(
         "--institution", help="The institution's name (default: from the file name).")] = None,
     year: Annotated[Optional[int], typer.Option("--year", min=2000, max=2100,
                                                  help="The agenda's year (default: from the file name).")] = None,
+    ocr: OcrOpt = False,
 ) -> None:
     """Self-audit of one agenda for the school: what can be better, what is in order, how it was made.
 
@@ -76,15 +77,17 @@ def audit(
     from ..pipeline.audit import audit_file
     from ..report.audit import write_audit
 
-    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year)
+    console = err_console()
+    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year, ocr=ocr,
+                       on_warning=lambda text: console.print(f"[yellow]warning:[/yellow] {escape(text)}"))
     fmt = _format(fmt, out)
     text = write_audit(built, fmt.value, out)
     if text is not None:
         sys.stdout.write(text)
     elif out is not None:
-        err_console().print(f"wrote {out}")
+        console.print(f"wrote {out}")
     if built.warning:
-        err_console().print(f"{file}: {built.warning}")
+        console.print(f"{file}: {built.warning}")
         raise typer.Exit(NOT_AN_AGENDA)
 
 

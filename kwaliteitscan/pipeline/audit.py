@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from ..codebook import Codebook
 from ..errors import InputError
@@ -36,16 +37,21 @@ _WORD = re.compile(r"[\w-]+")
 
 
 def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None, *, institution: str | None = None,
-               year: int | None = None) -> Audit:
-    """The audit document of one agenda coded on its own. `institution` and `year` name it where
-    the file name does not say it right."""
+               year: int | None = None, ocr: bool = False,
+               on_warning: Callable[[str], None] | None = None) -> Audit:
+    """The audit document of one agenda (PDF or .docx) coded on its own. `institution` and `year`
+    name it where the file name does not say it right; `ocr` reads the pages of a scan;
+    `on_warning` hears each extraction warning (a page without text, a weak OCR page), which the
+    audit itself does not show."""
     file = Path(file)
     if not file.is_file():
-        raise InputError(f"{file}: no such PDF file")
+        raise InputError(f"{file}: no such PDF or Word file")
     with tempfile.TemporaryDirectory(prefix="kwaliteitscan-audit-") as tmp:
-        summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1)
+        summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1, ocr=ocr)
         if summary.failed:
             raise InputError(summary.failed[0][1])
+        for name, warning in summary.warnings if on_warning else ():
+            on_warning(f"{name}: {warning}")
         with Project(summary.db) as project:
             book = project_codebook(project)
             built = report_from_project(project, book)

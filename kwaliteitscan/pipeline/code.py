@@ -26,6 +26,7 @@ from ..codebook import Codebook, load_codebook
 from ..extract.corpus import MANIFEST, Entry, corpus_entries, drop_concepts, find_pdfs
 from ..errors import CodebookError, InputError
 from ..extract.extractor import Cache, Document, extract_many
+from ..extract.ocr import require_tools as require_ocr
 from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..project.store import Project, default_db, run_label
@@ -108,16 +109,19 @@ def _task(args) -> tuple[str, tuple | None, str | None]:
 
 def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = None, db: Path | str | None = None,
                 *, jobs: int = 2, engine: str = "pdfium", cache: Cache | None = None,
-                on_event: Callable[[str, str], None] | None = None) -> CodingSummary:
-    """Code every PDF of `corpus` (a folder, or one PDF) and store the candidates in the project."""
+                on_event: Callable[[str, str], None] | None = None, ocr: bool = False) -> CodingSummary:
+    """Code every PDF and Word file of `corpus` (a folder, or one file) and store the candidates in
+    the project; `ocr` reads the pages without a text layer with Tesseract."""
     started = time.perf_counter()
     corpus = Path(corpus)
     if not corpus.exists():
         raise InputError(f"{corpus}: no such folder or file; give the corpus folder")
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    if ocr:
+        require_ocr()  # before anything is written: a missing Tesseract is one line, not a failed batch
     pdfs = find_pdfs([corpus])
     if not pdfs:
-        raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
+        raise InputError(f"{corpus}: no PDF or Word files found; put the agendas (*.pdf, *.docx) in this folder")
     root = corpus if corpus.is_dir() else corpus.parent
     kept, notes = drop_concepts(root, corpus_entries(root, pdfs))
     pdfs = [e.path for e in kept]
@@ -140,8 +144,11 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         project.set_meta("pipeline", pipeline)
         project.set_meta("suggester", suggester or "")
         mark = time.perf_counter()
-        outcomes = extract_many(pdfs, engine, cache, jobs=jobs, on_done=lambda o: notify("extracted", o.path.name),
+        outcomes = extract_many(pdfs, engine, cache, jobs=jobs, ocr=ocr,
+                                on_done=lambda o: notify("extracted", o.path.name),
                                 while_extracting=lambda: _start_spacy(book))
+        # a text read another way (OCR on or off) is coded again, even when codebook and pipeline are unchanged
+        engines = {d["sha256"]: d["engine"] for d in project.documents(active_only=False)}
         summary.stage_seconds["extract"] = time.perf_counter() - mark
         if cache.unwritable:
             summary.notes.append(f"{cache.root}: the cache folder cannot be written ({cache.unwritable}); coding goes "
@@ -163,7 +170,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             summary.pages += len(doc.pages)
             summary.warnings.extend((doc.document, w) for w in doc.warnings)
             if (project.document_state(doc.sha256) == (book.sha256, pipeline, suggester)
-                    and project.has_passages(doc.sha256)):
+                    and engines.get(doc.sha256) == doc.engine and project.has_passages(doc.sha256)):
                 project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
                 notify("unchanged", doc.document)
             else:
