@@ -5,7 +5,8 @@ The passage's text went through layout and cleaning (columns, hyphens, ligatures
 so it is found on the page by its letters and digits alone: the page's characters and the
 passage are both reduced to lower-case letters and digits (NFKC), the passage is looked up in
 the page, and the characters found give their boxes, merged per line. When the exact letters are
-not on the page (text that extraction repaired), the longest runs the two have in common mark it.
+not on the page (text that extraction repaired, or a text layer in another order), the long runs
+the two have in common mark it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-#: runs shorter than this (in letters and digits) do not count as the passage when it is not found whole
-MIN_RUN = 12
+#: runs shorter than this (in letters and digits, some four words) do not count as the passage when it is not
+#: found whole: a shorter run may well be the same words elsewhere on the page
+MIN_RUN = 24
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,27 @@ def _normal(chars) -> tuple[str, list[int]]:
 
 
 def _spans(page_text: str, passage: str) -> list[tuple[int, int]]:
-    """Where the passage's letters stand in the page's letters: [(start, end)) in page-letter indices."""
+    """Where the passage's letters stand in the page's letters: [(start, end)) in page-letter indices.
+    The whole passage when the page has it; else its longest runs found on the page, one after the
+    other (so lines that the page's text layer holds in another order are found too)."""
     if not passage:
         return []
     found = page_text.find(passage)
     if found >= 0:
         return [(found, found + len(passage))]
-    matcher = difflib.SequenceMatcher(None, page_text, passage, autojunk=False)
-    return [(a, a + size) for a, _, size in matcher.get_matching_blocks() if size >= MIN_RUN]
+    matcher = difflib.SequenceMatcher(None, page_text, autojunk=False)
+    spans, pieces = [], [passage]
+    while pieces:
+        piece = pieces.pop()
+        if len(piece) < MIN_RUN:
+            continue
+        matcher.set_seq2(piece)
+        a, b, size = matcher.find_longest_match(0, len(page_text), 0, len(piece))
+        if size < MIN_RUN:
+            continue
+        spans.append((a, a + size))
+        pieces += [piece[:b], piece[b + size:]]
+    return sorted(spans)
 
 
 def passage_boxes(path: Path, number: int, passage: str) -> list[Box]:
