@@ -482,12 +482,19 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, timeout=timeout)
         db.row_factory = sqlite3.Row
         if existed:
-            with path.open("rb") as handle:
-                header = handle.read(16)
-            if header != b"SQLite format 3\x00":
-                raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another "
-                                   "--db path")
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            try:
+                app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            except sqlite3.DatabaseError:
+                # the file's bytes are read only once SQLite refused it: opening and closing another handle
+                # on a healthy project would drop this process's locks on it (POSIX), so that another
+                # process, alone in its eyes, checkpoints and deletes the WAL that our connections still
+                # write to: their later decisions would be lost
+                with path.open("rb") as handle:
+                    header = handle.read(16)
+                if header != b"SQLite format 3\x00":
+                    raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another "
+                                       "--db path")
+                raise
             if app_id != APPLICATION_ID:
                 raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db "
                                    "path")
