@@ -71,6 +71,7 @@ def review(
                                     "review along the queue. Reviewing the rule candidates only.")
                 follow_queue = False
         if web:
+            project.close()  # the server opens its own connection, in the thread that serves the pages
             _review_web(corpus, db, coder, book, port, not no_browser, queue_book=book if follow_queue else None,
                         theme=theme, institution=institution, codebook_version=f"{book.name} {book.version}",
                         resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())

@@ -59,10 +59,11 @@ HELP_NL = {"c": "bevestigen: de passage is bewijs voor dit thema", "r": "afwijze
            "q": "stoppen (alles is al bewaard)", "?": "deze hulp tonen of verbergen"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "base-uri 'none'; frame-ancestors 'none'")
-SECURITY_HEADERS = [(b"cache-control", b"no-store"), (b"referrer-policy", b"no-referrer"),
+SECURITY_HEADERS = [(b"cache-control", b"no-store"), (b"referrer-policy", b"same-origin"),
                     (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"content-security-policy", CSP.encode())]
 PAGE_CACHE = 24  # rendered PDF pages kept in memory
+STOP_DELAY = 1.5  # seconds the server still answers after Stoppen
 
 
 def loopback_socket(port: int = 0) -> socket.socket:
@@ -116,6 +117,14 @@ class WebReview:
     @property
     def theme_labels(self) -> dict[str, str]:
         return {t.id: t.label for t in self.book.themes}
+
+    def code_label(self, theme: str, code: str) -> str:
+        from ..codebook.model import QUEUE_CODE
+
+        if code == QUEUE_CODE:
+            return "wachtrij (geen regel)"
+        found = next((c.label for t in self.book.themes if t.id == theme for c in t.codes if c.id == code), None)
+        return found or code
 
     def label(self, theme: str) -> str:
         return self.theme_labels.get(theme, theme)
@@ -188,7 +197,7 @@ class WebReview:
         view.update({
             "cand": cand, "where": clean(f"{cand['institution']}" + (f" ({cand['year']})" if cand["year"] else "")),
             "file": clean(cand["file"]), "page": cand["page"], "theme": clean(self.label(cand["theme"])),
-            "codes": clean(", ".join(cand["codes"])), "polarity": POLARITY_NL.get(polarity, polarity),
+            "codes": clean(", ".join(self.code_label(cand["theme"], c) for c in cand["codes"])), "polarity": POLARITY_NL.get(polarity, polarity),
             "flipped": bool(session.pending.polarity),
             "qualifiers": clean(", ".join(qualifiers.get(q, q) for q in cand["qualifiers"])) or "–",
             "score": cand.get("queue_score"), "weak": cand["weak"], "heading": clean(cand.get("heading") or ""),
@@ -373,9 +382,15 @@ def create_app(review: WebReview, *, port: int, token: str, stop: Callable[[], N
             summary = review.session.progress()
             text = env.get_template("done.html").render(made=review.made, done=summary[0], total=summary[1],
                                                         coder=review.session.coder)
-            return HTMLResponse(text, background=BackgroundTask(stop))
+            return HTMLResponse(text, background=BackgroundTask(stop_soon))
         review.act(action, one("shown") or "", one("note"))
         return RedirectResponse(base, status_code=303)
+
+    async def stop_soon() -> None:
+        import asyncio
+
+        await asyncio.sleep(STOP_DELAY)  # the goodbye page fetches its style sheet and icon first
+        stop()
 
     async def page_image(request: Request) -> Response:
         png = review.page_png(request.path_params["sha"], request.path_params["number"])

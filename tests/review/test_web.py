@@ -125,7 +125,8 @@ def test_decisions_are_posts_and_pages_are_never_cached(coded):
         assert client.get(BASE + "act").status_code == 405
         for answer in (page, client.get("/"), client.get(BASE + "static/review.js")):
             assert answer.headers["cache-control"] == "no-store"
-            assert answer.headers["referrer-policy"] == "no-referrer"
+            # "same-origin", not "no-referrer": with that, chromium posts the form with Origin: null
+            assert answer.headers["referrer-policy"] == "same-origin"
             assert "script-src 'self'" in answer.headers["content-security-policy"]
             assert "unsafe-inline" not in answer.headers["content-security-policy"]
         # the only script is the page's own file: no inline script, no CDN, no other host
@@ -265,7 +266,10 @@ def test_every_key_of_the_terminal_has_its_button(coded):
         assert client.get(BASE + "static/other.js").status_code == 404
 
 
-def test_stoppen_ends_the_server(coded):
+def test_stoppen_ends_the_server(coded, monkeypatch):
+    import kwaliteitscan.review.web as web
+
+    monkeypatch.setattr(web, "STOP_DELAY", 0)
     folder, db = coded
     with browser_client(folder, db) as client:
         decide(client, "confirm")

@@ -45,6 +45,7 @@
       closeMenus();
       details.open = !wasOpen;
       if (details.open && details.id !== "help") { details.classList.add("menu-open"); }
+      if (details.open) { details.scrollIntoView({block: "nearest"}); }  // below the fold in a short window
       return;
     }
     if (key === "n") {
@@ -55,6 +56,17 @@
     var button = document.querySelector('button[data-key="' + CSS.escape(key) + '"]');
     if (button) { event.preventDefault(); button.click(); }
   });
+
+  // a click on the PDF page shows it at the pane's full width, scrolled to the passage; another click fits it again
+  var pdf = document.getElementById("pdf");
+  var pageImage = document.getElementById("page");
+  if (pdf && pageImage) {
+    pageImage.addEventListener("click", function () {
+      pdf.classList.toggle("zoomed");
+      var mark = pageImage.querySelector("rect.hl");
+      if (pdf.classList.contains("zoomed") && mark) { mark.scrollIntoView({block: "center", inline: "nearest"}); }
+    });
+  }
 
   // a menu opened with the mouse also takes the digit keys
   document.querySelectorAll("details[data-key]").forEach(function (d) {
