@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, KwaliteitscanError, UsageError
 from ..untrusted import clean
 from .session import KEYS, ReviewSession
 
@@ -393,10 +393,19 @@ def create_app(review: WebReview, *, port: int, token: str, stop: Callable[[], N
         stop()
 
     async def page_image(request: Request) -> Response:
-        png = review.page_png(request.path_params["sha"], request.path_params["number"])
+        try:
+            png = review.page_png(request.path_params["sha"], request.path_params["number"])
+        except InputError as exc:  # a page the PDF does not have, a PDF that cannot be opened
+            return PlainTextResponse(exc.message, status_code=404)
         if png is None:
             return PlainTextResponse("Deze PDF is niet te vinden.", status_code=404)
         return Response(png, media_type="image/png")
+
+    async def refused(request: Request, exc: KwaliteitscanError) -> Response:
+        """A problem the coder can act on (the project locked by another process, ...): one line in the
+        page; nothing was recorded, so the same key can be pressed again."""
+        text = env.get_template("problem.html").render(message=exc.message)
+        return HTMLResponse(text, status_code=503)
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
@@ -413,7 +422,7 @@ def create_app(review: WebReview, *, port: int, token: str, stop: Callable[[], N
     routes = [Route(base, page, methods=["GET"]), Route(base + "act", act, methods=["POST"]),
               Route(base + "page/{sha:str}/{number:int}.png", page_image, methods=["GET"]),
               Route(base + "static/{name:str}", asset, methods=["GET"])]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={KwaliteitscanError: refused})
     return Guard(app, port=port, token=token)
 
 

@@ -51,14 +51,14 @@ def coded(tmp_path, make_pdf):
 
 
 @contextmanager
-def browser_client(folder, db, coder="anna", queue=True):
+def browser_client(folder, db, coder="anna", queue=True, resolve=()):
     with Project(db) as project:
         book = project_codebook(project)
     stopped, closed = [], {}
 
     def open_session():
-        return ReviewSession(Project(db), coder, book=book if queue else None,
-                             codebook_version=f"{book.name} {book.version}")
+        return ReviewSession(Project(db), coder, book=book if queue and not resolve else None,
+                             codebook_version=f"{book.name} {book.version}", resolve_coders=resolve)
 
     review = WebReview(open_session, book, folder)
     asgi = create_app(review, port=PORT, token=TOKEN, stop=lambda: stopped.append(True), closed=closed.update)
@@ -255,6 +255,53 @@ def test_the_pdf_page_is_shown_with_the_passage_marked(coded):
         html = client.get(BASE).text
         assert "niet (meer) te vinden" in html and "<svg" not in html
         assert client.get(BASE + image).status_code == 404
+
+
+def test_a_page_the_pdf_does_not_have_is_a_404(coded):
+    folder, db = coded
+    with browser_client(folder, db) as client:
+        image = re.search(r'<image href="page/([0-9a-f]+)/\d+\.png"', client.get(BASE).text).group(1)
+        answer = client.get(BASE + f"page/{image}/9.png")
+        assert answer.status_code == 404 and "has no page 9" in answer.text
+        assert client.get(BASE + f"page/{'0' * 64}/1.png").status_code == 404
+
+
+def test_a_locked_project_is_one_line_in_the_page_and_nothing_is_lost(coded, monkeypatch):
+    from kwaliteitscan.errors import ProjectError
+
+    folder, db = coded
+    with browser_client(folder, db) as client:
+        current = shown(client.get(BASE).text)
+        real = Project.add_decision
+
+        def locked(self, *args, **kwargs):
+            raise ProjectError(f"{db}: the project is locked by another kwaliteitscan process; wait for it")
+
+        monkeypatch.setattr(Project, "add_decision", locked)
+        answer = decide(client, "confirm")
+        assert answer.status_code == 503 and "locked by another kwaliteitscan process" in answer.text
+        assert "Traceback" not in answer.text and latest(db) == {}
+        monkeypatch.setattr(Project, "add_decision", real)
+        assert shown(client.get(BASE).text) == current  # the same passage: press the key again
+        decide(client, "confirm")
+        assert latest(db)[current]["decision"] == "confirmed"
+
+
+def test_the_lead_coder_sees_what_each_coder_decided(coded):
+    folder, db = coded
+    with browser_client(folder, db, coder="anna", queue=False) as anna:
+        first = shown(anna.get(BASE).text)
+        decide(anna, "confirm", note="<b>zeker</b>")
+    with browser_client(folder, db, coder="bram", queue=False) as bram:
+        decide(bram, "reject")
+    with browser_client(folder, db, coder="lead", resolve=("anna", "bram")) as lead:
+        page = lead.get(BASE).text
+        assert shown(page) == first and "eindoordeel" in page
+        assert "<strong>anna</strong>: bevestigd" in page and "&lt;b&gt;zeker&lt;/b&gt;" in page
+        assert "<strong>bram</strong>: afgewezen" in page
+        decide(lead, "reject")
+    with Project(db) as project:
+        assert project.latest_decisions(None, role="final")[first]["decision"] == "rejected"
 
 
 def test_every_key_of_the_terminal_has_its_button(coded):
