@@ -450,7 +450,10 @@ def serve(open_session: Callable[[], ReviewSession], book, corpus: Path, *, port
             note = open_browser_at(url)
             if note:
                 echo(note)
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn shut down cleanly on Ctrl+C and then raises it again: the usual end
+            pass
     finally:
         sock.close()
         if not summary:

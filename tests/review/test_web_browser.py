@@ -251,6 +251,16 @@ def test_sigkill_mid_session_keeps_every_decision_made_before(browser, coded):
         assert f"{len(made)} van " in page.locator("#progress").inner_text()
 
 
+def test_ctrl_c_ends_the_server_with_its_summary(browser, coded):
+    folder, db = coded
+    with server(folder, db, "anna") as running, tab(browser, running.url) as page:
+        press(page, "c")
+        running.proc.send_signal(signal.SIGINT)  # what Ctrl+C in its terminal sends
+        output = running.finish()
+        assert "1 decision(s) saved; 1 of " in output and "decided by anna" in output
+    assert len(latest(db)) == 1
+
+
 @pytest.mark.parametrize("width,height", [(1280, 800), (1024, 768)])
 def test_the_page_fits_the_window(browser, coded, tmp_path, width, height):
     """Screenshots at both sizes (kept when KWALITEITSCAN_SCREENSHOTS names a folder); the passage, the
