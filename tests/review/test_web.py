@@ -198,6 +198,19 @@ def test_a_theme_added_is_recorded_and_the_passage_stays(coded):
         assert "Onbekend thema" in client.get(BASE).text and current not in latest(db)
 
 
+def test_when_all_is_decided_the_page_says_so_and_undo_still_works(coded):
+    folder, db = coded
+    with browser_client(folder, db, queue=False) as client:
+        made = 0
+        while shown(client.get(BASE).text):
+            decide(client, "reject")
+            made += 1
+        page = client.get(BASE).text
+        assert made >= 2 and "Niets meer te beoordelen" in page and f"{made} van {made} beslist" in page
+        decide(client, "undo")
+        assert shown(client.get(BASE).text) != "" and len(latest(db)) == made - 1
+
+
 def test_a_stale_page_decides_nothing(coded):
     folder, db = coded
     with browser_client(folder, db) as client:

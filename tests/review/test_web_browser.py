@@ -183,6 +183,10 @@ def test_decide_by_key_and_button_reload_and_resume(browser, coded):
         fourth = shown(page)
         page.keyboard.press("m")
         assert page.locator("#move").get_attribute("open") is not None
+        page.keyboard.press("c")  # not a digit: cancels the menu, as in the terminal, and decides nothing
+        page.wait_for_timeout(300)
+        assert page.locator("#move").get_attribute("open") is None and len(latest(db)) == 3
+        page.keyboard.press("m")
         press(page, "2")
         second_theme = page.locator("#move .menu button").nth(1).get_attribute("value").split(":")[1]
         assert (latest(db)[fourth]["decision"], latest(db)[fourth]["theme"]) == ("confirmed", second_theme)

@@ -30,9 +30,10 @@
     }
     var key = event.key;
     var menu = openMenu();
-    if (menu && /^[1-9]$/.test(key)) {
-      var choice = menu.querySelectorAll("button")[Number(key) - 1];
-      if (choice) { event.preventDefault(); choice.click(); }
+    if (menu && key.length === 1) {  // as in the terminal: m or a, then a digit; any other key cancels
+      event.preventDefault();
+      var choice = /^[1-9]$/.test(key) ? menu.querySelectorAll("button")[Number(key) - 1] : null;
+      if (choice) { choice.click(); } else { closeMenus(); }
       return;
     }
     if (key === "Escape") { closeMenus(); return; }
