@@ -45,11 +45,11 @@ except ImportError as exc:  # the optional extra is missing
 
 DECISION_NL = {"confirmed": "bevestigd", "rejected": "afgewezen", "uncertain": "onzeker", "pending": "open"}
 POLARITY_NL = {"positive": "positief", "negative": "negatief"}
-#: the buttons, one per key of the session (KEYS), in the order shown: key, action, Dutch label
-BUTTONS = (("c", "confirm", "Bevestigen"), ("r", "reject", "Afwijzen"), ("u", "uncertain", "Onzeker"),
-           ("m", "move", "Ander thema…"), ("a", "add", "Thema erbij…"), ("p", "polarity", "Polariteit omdraaien"),
-           ("n", "note", "Notitie"), ("s", "skip", "Overslaan"), ("z", "undo", "Ongedaan maken"),
-           ("q", "quit", "Stoppen"), ("?", "help", "Toetsen"))
+#: the buttons that post at once: key (one of the session's KEYS), action, Dutch label, style; m and a open a
+#: theme menu and ? the help (review.html)
+BUTTONS = (("c", "confirm", "Bevestigen", "yes"), ("r", "reject", "Afwijzen", "no"), ("u", "uncertain", "Onzeker", ""),
+           ("p", "polarity", "Polariteit omdraaien", ""), ("n", "note", "Notitie bewaren", ""),
+           ("s", "skip", "Overslaan", ""), ("z", "undo", "Ongedaan maken", ""), ("q", "quit", "Stoppen", ""))
 HELP_NL = {"c": "bevestigen: de passage is bewijs voor dit thema", "r": "afwijzen: geen bewijs voor dit thema",
            "u": "onzeker: later nog eens bekijken", "m": "ander thema: bewijs, maar voor een ander thema (dan 1–9)",
            "a": "thema erbij: ook bewijs voor een ander thema (dan 1–9); de passage blijft staan",
@@ -168,7 +168,8 @@ class WebReview:
             return {"missing": exc.message}
         aspect, boxes = self._boxes[key]
         width = 1000
-        return {"missing": None, "url": f"page/{cand['document']}/{cand['page']}.png", "width": width, "height": round(width * aspect),
+        return {"missing": None, "url": f"page/{cand['document']}/{cand['page']}.png", "width": width,
+                "height": round(width * aspect),
                 "boxes": [(b.left * width, b.top * width * aspect, b.width * width, b.height * width * aspect)
                           for b in boxes]}
 
@@ -197,8 +198,8 @@ class WebReview:
         view.update({
             "cand": cand, "where": clean(f"{cand['institution']}" + (f" ({cand['year']})" if cand["year"] else "")),
             "file": clean(cand["file"]), "page": cand["page"], "theme": clean(self.label(cand["theme"])),
-            "codes": clean(", ".join(self.code_label(cand["theme"], c) for c in cand["codes"])), "polarity": POLARITY_NL.get(polarity, polarity),
-            "flipped": bool(session.pending.polarity),
+            "codes": clean(", ".join(self.code_label(cand["theme"], c) for c in cand["codes"])),
+            "polarity": POLARITY_NL.get(polarity, polarity), "flipped": bool(session.pending.polarity),
             "qualifiers": clean(", ".join(qualifiers.get(q, q) for q in cand["qualifiers"])) or "–",
             "score": cand.get("queue_score"), "weak": cand["weak"], "heading": clean(cand.get("heading") or ""),
             "passage": marked(cand["passage"], cand["terms"]), "context": in_context(cand["context"], cand["passage"]),
@@ -223,6 +224,7 @@ class WebReview:
             session.note(note)
         kind, _, theme = action.partition(":")
         if kind in ("confirm", "reject", "uncertain", "move") and cand is not None:
+            polarity, note = session.shown_polarity(), session.pending.note  # what goes with the decision
             if kind == "move":
                 if theme not in self.theme_labels:
                     self.message = "Onbekend thema; er is niets vastgelegd."
@@ -234,10 +236,9 @@ class WebReview:
                 theme = decided["theme"]
                 what = {"confirm": "bevestigd:", "reject": "afgewezen:", "uncertain": "onzeker:"}[kind]
             self.made += 1
-            row = session.project.latest_decisions(session.coder, role=session.role).get(decided["id"], {})
-            pol = POLARITY_NL.get(row.get("polarity"), row.get("polarity") or "")
-            self.message = clean(f"Vastgelegd: {what} {self.label(theme)} ({pol}) · {decided['institution']}, "
-                                 f"p. {decided['page']}" + (f" · notitie: {row['note']}" if row.get("note") else ""))
+            self.message = clean(f"Vastgelegd: {what} {self.label(theme)} ({POLARITY_NL.get(polarity, polarity)}) · "
+                                 f"{decided['institution']}, p. {decided['page']}"
+                                 + (f" · notitie: {note}" if note else ""))
         elif kind == "add" and cand is not None:
             if theme not in self.theme_labels:
                 self.message = "Onbekend thema; er is niets vastgelegd."
