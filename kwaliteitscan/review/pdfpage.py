@@ -44,11 +44,16 @@ def _open(path: Path):
 
 
 def _page(pdf, number: int, path: Path):
+    import pypdfium2 as pdfium
+
     from ..errors import InputError
 
     if not 1 <= number <= len(pdf):
         raise InputError(f"{path}: has no page {number} (it has {len(pdf)})")
-    return pdf[number - 1]
+    try:
+        return pdf[number - 1]
+    except pdfium.PdfiumError as exc:  # a damaged page object
+        raise InputError(f"{path}: page {number} cannot be opened to show it ({exc})") from exc
 
 
 def render_png(path: Path, number: int, width: int = 1100) -> bytes:
