@@ -236,13 +236,20 @@ def _agreement_console(result: dict, console) -> None:
 def integrity(
     corpus: CorpusArg,
     db: DbOpt = None,
+    reattach: Annotated[bool, typer.Option(
+        "--reattach", help="Move decisions that lost their passage to the passage that now holds their quote "
+                           "(backed up first); what cannot be placed is listed.")] = False,
 ) -> None:
     """Check the project: SQLite integrity, foreign keys, and decisions that lost their passage."""
     from ..project import open_project
 
     from ..errors import ProjectError
 
-    with open_project(corpus, db, readonly=True) as project:
+    with open_project(corpus, db, readonly=not reattach) as project:
+        if reattach and project.orphan_decisions():
+            typer.echo(f"backed up the project to {project.backup(label='before-reattach')} first")
+            moved, left = project.reattach()
+            typer.echo(f"re-attached {moved} decision(s); {len(left)} could not be placed")
         problems = project.integrity()
         path = project.path
     for problem in problems:

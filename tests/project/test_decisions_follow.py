@@ -114,3 +114,34 @@ def test_a_code_run_killed_at_any_phase_loses_no_decision(tmp_path):
         assert _attached(db) == made, phase
         with Project(db) as project:
             assert project.integrity() == []
+
+
+def test_integrity_lists_detached_decisions_and_reattaches_them(tmp_path, monkeypatch):
+    import pytest
+    from typer.testing import CliRunner
+
+    from kwaliteitscan.cli import app
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    pdf = folder / "roc-aap-2024.pdf"
+    render_text(_body(0, 0), pdf)
+    db = code_corpus(folder, BOOK, jobs=1).db
+    made = _decide_all(db)
+    render_text(_body(3, 1), pdf, layout="two-column")
+
+    def killed(self, *args):
+        raise KeyboardInterrupt  # the run stops before it re-attaches
+
+    monkeypatch.setattr(Project, "reattach", killed)
+    with pytest.raises(KeyboardInterrupt):
+        code_corpus(folder, BOOK, jobs=1)
+    monkeypatch.undo()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["integrity", str(folder)])
+    assert listed.exit_code == 5 and listed.output.count("has no candidate any more") == len(made)
+    fixed = runner.invoke(app, ["integrity", str(folder), "--reattach"])
+    assert fixed.exit_code == 0, fixed.output
+    assert f"re-attached {len(made)} decision(s); 0 could not be placed" in fixed.output
+    assert list(folder.glob("kwaliteitscan.backup-before-reattach-*"))
+    assert _attached(db) == made
