@@ -39,28 +39,9 @@ def render_text(report, fmt: str) -> str:
 
 def write_report(report, fmt: str, out: Path | None, console=None) -> str | None:
     """Write the report in `fmt` to `out`; without `out` return the text (terminal: print it to `console`)."""
-    if fmt == "xlsx":
-        if out is None:
-            raise UsageError("--format xlsx needs --out FILE.xlsx")
-        from ..files import atomic_path
-        from .tables import write_xlsx
+    from .tables import write_xlsx
+    from .terminal import render_terminal
+    from .writing import write_output
 
-        with atomic_path(out) as tmp:
-            write_xlsx(report, tmp)
-        return None
-    if fmt == "terminal":
-        from rich.console import Console
-
-        from .terminal import render_terminal
-
-        if out is None:
-            render_terminal(report, console or Console(highlight=False))
-        else:
-            from ..files import atomic_path
-
-            with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as handle:
-                render_terminal(report, Console(highlight=False, file=handle))
-        return None
-    from ..files import text_or_file
-
-    return text_or_file(render_text(report, fmt), out)
+    return write_output(fmt, out, text=lambda: render_text(report, fmt), xlsx=lambda path: write_xlsx(report, path),
+                        terminal=lambda console: render_terminal(report, console), console=console)

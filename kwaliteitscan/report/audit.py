@@ -282,24 +282,18 @@ AUDIT_FORMATS = ("terminal", "md", "html", "json")
 def write_audit(audit: Audit, fmt: str, out=None, console=None) -> str | None:
     """The audit in `fmt` to `out`; without `out` the text back (terminal: printed to `console`)."""
     from ..errors import UsageError
-    from ..files import atomic_path, text_or_file
+    from .writing import write_output
 
     if fmt not in AUDIT_FORMATS:
         raise UsageError(f"audit writes {', '.join(AUDIT_FORMATS)}; for a spreadsheet of candidates code the "
                          "file and use 'report' or 'export'")
-    if fmt == "terminal":
-        from rich.console import Console
 
-        if out is None:
-            render_audit_terminal(audit, console or Console(highlight=False))
-        else:
-            with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as handle:
-                render_audit_terminal(audit, Console(highlight=False, file=handle, width=100))
-        return None
-    if fmt == "html":
-        from .audit_html import render_audit_html
+    def text() -> str:
+        if fmt == "html":
+            from .audit_html import render_audit_html
 
-        text = render_audit_html(audit)
-    else:
-        text = render_audit_markdown(audit) if fmt == "md" else render_audit_json(audit)
-    return text_or_file(text, out)
+            return render_audit_html(audit)
+        return render_audit_markdown(audit) if fmt == "md" else render_audit_json(audit)
+
+    return write_output(fmt, out, text=text, terminal=lambda console: render_audit_terminal(audit, console),
+                        console=console, width=100)

@@ -318,24 +318,10 @@ COMPARE_FORMATS = ("terminal", "md", "json", "html", "xlsx")
 
 def write_compare(comp: Comparison, fmt: str, out=None, console=None) -> str | None:
     """The comparison in `fmt` to `out`; without `out` the text back (terminal: printed)."""
-    from ..files import atomic_path, text_or_file
+    from .writing import write_output
 
     if fmt not in COMPARE_FORMATS:
         raise UsageError(f"--format is one of {', '.join(COMPARE_FORMATS)}")
-    if fmt == "xlsx":
-        if out is None:
-            raise UsageError("--format xlsx needs --out FILE.xlsx")
-        with atomic_path(out) as tmp:
-            write_compare_xlsx(comp, tmp)
-        return None
-    if fmt == "terminal":
-        from rich.console import Console
-
-        if out is None:
-            render_compare_terminal(comp, console or Console(highlight=False))
-        else:
-            with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as handle:
-                render_compare_terminal(comp, Console(highlight=False, file=handle, width=120))
-        return None
-    render = {"md": render_compare_markdown, "json": compare_json, "html": render_compare_html}[fmt]
-    return text_or_file(render(comp), out)
+    render = {"md": render_compare_markdown, "json": compare_json, "html": render_compare_html}.get(fmt)
+    return write_output(fmt, out, text=lambda: render(comp), xlsx=lambda path: write_compare_xlsx(comp, path),
+                        terminal=lambda console: render_compare_terminal(comp, console), console=console, width=120)
