@@ -26,7 +26,7 @@ from .layout import layout_document, page_text
 from .pdfsource import ENGINES, open_pages
 
 #: bump when extraction output changes, so cached results are recomputed
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_TIMEOUT_S = 300.0
 

@@ -176,7 +176,10 @@ def _reading_order(items: list[_Item], width: float) -> list[_Item]:
     slack = 0.02 * width
     left = [it for it in items if it.x1 <= mid + slack]
     right = [it for it in items if it.x0 >= mid - slack and it.x1 > mid + slack]
-    if len(left) < 2 or len(right) < 2:
+    # one line on the right counts as a column only beside a line of the left one (the last
+    # line of a text that ran over into the right column), not as a lone right-aligned date
+    beside = len(right) == 1 and any(it.top < right[0].bottom and right[0].top < it.bottom for it in left)
+    if len(left) < 2 or (len(right) < 2 and not beside):
         return sorted(items, key=lambda it: (round(it.top, 1), it.x0))
     side = {id(it): 0 for it in left} | {id(it): 1 for it in right}
     spans = sorted((it for it in items if id(it) not in side), key=lambda it: it.top)
@@ -263,7 +266,9 @@ def layout_document(pages: list[RawPage]) -> list[list[Block]]:
     remove_running_lines(pages)
     vocabulary = Vocabulary()
     for page in pages:
-        vocabulary.add_lines([line.text for line in page.lines])
+        # in reading order: the vocabulary reads the start of the line after a hyphenated one
+        ordered = _reading_order([_Item(ln.x0, ln.x1, ln.top, ln.bottom, line=ln) for ln in page.lines], page.width)
+        vocabulary.add_lines([item.line.text for item in ordered])
     laid = [layout_page(page, vocabulary) for page in pages]
     for this, nxt in zip(laid, laid[1:]):
         _carry_over(this, nxt, vocabulary)
