@@ -51,48 +51,111 @@ def _edge_key(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text.lower()).split())
 
 
-def remove_running_lines(pages: list[RawPage], edge: int = 3) -> int:
-    """Drop running headers, footers and page numbers from `pages` in place; return how many."""
-    edges: list[set[int]] = []
-    at_edge: Counter[str] = Counter()
-    prefix_at_edge: Counter[str] = Counter()
+#: a running line stands at the same place on at least this share of the document's pages
+RUNNING_SHARE = 0.4
+#: ... and on at least this many pages (a one-page document keeps every line but its page number)
+RUNNING_MIN_PAGES = 2
+#: a header or footer on this share of the pages may empty a page (a blank page with only its header)
+RUNNING_EVERYWHERE = 0.8
+_SAME_PLACE = 3.0  # points
+_PREFIX = 30  # characters of a long header line that must recur when its end changes per chapter
+
+
+@dataclass
+class Removed:
+    """What running-line removal took from one page, for the warnings."""
+
+    number: int
+    chars: int = 0  # letters and digits removed
+    suspicious: list[str] = field(default_factory=list)  # removed lines that are not on most pages
+
+
+def _slot(page: RawPage, line: Line, top_side: bool) -> float:
+    """Where a line stands, measured from its own page edge (page sizes may differ)."""
+    return line.top if top_side else page.height - line.bottom
+
+
+def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
+    """Drop running headers, footers and page numbers from `pages` in place.
+
+    Relative to the document: a line is running when its text (digits aside) stands among the
+    `edge` first or last lines at the same place on at least RUNNING_SHARE of the pages (and at
+    least RUNNING_MIN_PAGES), counted once per page, and does not occur as often inside pages;
+    or when it is a long line that begins the same way on those pages and never inside a page
+    (the fixed header followed by the chapter title); or a printed page number; or when it
+    shares its baseline with a running line
+    (a chapter title beside the fixed header). A page is never emptied of a line that is not on
+    nearly every page. Returns what was removed per page."""
+    with_text = [page for page in pages if page.lines]
+    edges: list[dict[int, bool]] = []  # per page: line index -> at the top edge?
+    places: dict[tuple[str, bool], list[float]] = {}  # (key, top side) -> places, once per page
     inside: Counter[str] = Counter()
+    prefix_places: dict[tuple[str, bool], list[float]] = {}  # the same for the first _PREFIX characters
+    prefix_inside: Counter[str] = Counter()
     for page in pages:
         order = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
-        chosen = set(order[:edge] + order[-edge:])
+        chosen = {i: True for i in order[:edge]} | {i: False for i in order[-edge:] if i not in order[:edge]}
         edges.append(chosen)
-        seen: set[str] = set()
+        seen: set[tuple[str, bool]] = set()
+        seen_prefix: set[tuple[str, bool]] = set()
         for i, line in enumerate(page.lines):
             key = _edge_key(line.text)
             if i in chosen:
-                if key not in seen:
-                    at_edge[key] += 1
-                    if len(key) >= 30:
-                        prefix_at_edge[key[:30]] += 1
-                    seen.add(key)
+                if (key, chosen[i]) not in seen:
+                    seen.add((key, chosen[i]))
+                    places.setdefault((key, chosen[i]), []).append(_slot(page, line, chosen[i]))
+                if len(key) >= _PREFIX and (key[:_PREFIX], chosen[i]) not in seen_prefix:
+                    seen_prefix.add((key[:_PREFIX], chosen[i]))
+                    prefix_places.setdefault((key[:_PREFIX], chosen[i]), []).append(_slot(page, line, chosen[i]))
             else:
                 inside[key] += 1
-    threshold = 3 if len(pages) >= 6 else 2
-    removed = 0
+                prefix_inside[key[:_PREFIX]] += 1
+    needed = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(with_text))
+    everywhere = max(RUNNING_MIN_PAGES, RUNNING_EVERYWHERE * len(with_text))
+
+    def pages_at(found: dict, key: str, top_side: bool, place: float) -> int:
+        return sum(1 for p in found.get((key, top_side), ()) if abs(p - place) <= _SAME_PLACE)
+
+    report: list[Removed] = []
     for page, chosen in zip(pages, edges):
         tables = ruled_regions(page.rulings)
-        running = {i for i in chosen if not _in_regions(page.lines[i], tables)
-                   and _is_running(page.lines[i].text, at_edge, prefix_at_edge, inside, threshold)}
+        strength: dict[int, float] = {}  # line index -> pages it stands on at this place
+        for i, top_side in chosen.items():
+            line = page.lines[i]
+            if _in_regions(line, tables):
+                continue
+            if _PAGE_NUMBER.match(normalize(line.text).strip()):
+                strength[i] = everywhere  # a printed page number always goes
+                continue
+            key = _edge_key(line.text)
+            place = _slot(page, line, top_side)
+            count = pages_at(places, key, top_side, place)
+            if count >= needed and count >= 2 * inside[key]:
+                strength[i] = count
+            elif len(key) >= _PREFIX and not prefix_inside[key[:_PREFIX]]:
+                # the fixed header run together with a chapter title that changes ("... | ROC X 4 Ambities")
+                count = pages_at(prefix_places, key[:_PREFIX], top_side, place)
+                if count >= needed:
+                    strength[i] = count
         # what shares a baseline with a running line is running too (a chapter title beside the header)
-        baselines = [page.lines[i].bottom for i in running]
-        running |= {i for i in chosen if any(abs(page.lines[i].bottom - b) < 1.5 for b in baselines)}
-        removed += len(running)
-        page.lines = [line for i, line in enumerate(page.lines) if i not in running]
-    return removed
-
-
-def _is_running(text: str, at_edge: Counter, prefix_at_edge: Counter, inside: Counter, threshold: int) -> bool:
-    if _PAGE_NUMBER.match(normalize(text).strip()):
-        return True
-    key = _edge_key(text)  # the same key as counted, markers and all
-    if at_edge[key] >= threshold and at_edge[key] >= 2 * inside[key]:
-        return True
-    return len(key) >= 30 and prefix_at_edge[key[:30]] >= threshold and inside[key] == 0
+        baselines = [(page.lines[i].bottom, strength[i]) for i in strength]
+        for i in chosen:
+            if i not in strength:
+                near = [n for b, n in baselines if abs(page.lines[i].bottom - b) < 1.5]
+                if near:
+                    strength[i] = min(near)
+        if strength and len(strength) == len(page.lines):
+            # it would empty the page: only what stands on nearly every page goes
+            strength = {i: n for i, n in strength.items() if n >= everywhere}
+        removed = Removed(page.number)
+        for i in sorted(strength):
+            text = page.lines[i].text
+            removed.chars += sum(1 for c in text if c.isalnum())
+            if strength[i] < everywhere:
+                removed.suspicious.append(normalize(text).strip())
+        report.append(removed)
+        page.lines = [line for i, line in enumerate(page.lines) if i not in strength]
+    return report
 
 
 # --------------------------------------------------------------------------- one page
@@ -171,7 +234,20 @@ def _dedupe(values: list[float], tolerance: float = 2.0) -> list[float]:
     return out
 
 
+def _rows(items: list[_Item], tolerance: float = 2.0) -> dict[int, float]:
+    """A row position per item: items whose tops lie within `tolerance` of the row's first share
+    it, so the pieces of one line keep their order left to right whatever their glyphs' tops."""
+    rows: dict[int, float] = {}
+    start = None
+    for item in sorted(items, key=lambda it: it.top):
+        if start is None or item.top - start > tolerance:
+            start = item.top
+        rows[id(item)] = start
+    return rows
+
+
 def _reading_order(items: list[_Item], width: float) -> list[_Item]:
+    row = _rows(items)
     mid = width / 2
     slack = 0.02 * width
     left = [it for it in items if it.x1 <= mid + slack]
@@ -180,7 +256,7 @@ def _reading_order(items: list[_Item], width: float) -> list[_Item]:
     # line of a text that ran over into the right column), not as a lone right-aligned date
     beside = len(right) == 1 and any(it.top < right[0].bottom and right[0].top < it.bottom for it in left)
     if len(left) < 2 or (len(right) < 2 and not beside):
-        return sorted(items, key=lambda it: (round(it.top, 1), it.x0))
+        return sorted(items, key=lambda it: (row[id(it)], it.x0))
     side = {id(it): 0 for it in left} | {id(it): 1 for it in right}
     spans = sorted((it for it in items if id(it) not in side), key=lambda it: it.top)
     ordered: list[_Item] = []
@@ -189,7 +265,7 @@ def _reading_order(items: list[_Item], width: float) -> list[_Item]:
         limit = span.top if span is not None else float("inf")
         band = [it for it in rest if it.top < limit]
         rest = [it for it in rest if it.top >= limit]
-        ordered.extend(sorted(band, key=lambda it: (side[id(it)], it.top, it.x0)))
+        ordered.extend(sorted(band, key=lambda it: (side[id(it)], row[id(it)], it.x0)))
         if span is not None:
             ordered.append(span)
     return ordered

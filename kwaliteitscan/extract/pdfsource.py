@@ -201,6 +201,7 @@ class _PdfiumLines:
             self.chars = text
         self.width, self.height, self.verticals, self.tables = width, height, list(verticals), list(tables)
         self._rect = raw.FS_RECTF()
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
         self.unmapped = 0  # characters pdfium could not map to Unicode (a font without a ToUnicode map)
         self.letters = 0  # characters that are letters or digits
 
@@ -210,6 +211,11 @@ class _PdfiumLines:
         if not self.raw.FPDFText_GetLooseCharBox(self.handle, index, rect):
             return 0.0, 0.0, 0.0, 0.0
         return rect.left, rect.right, self.height - rect.top, self.height - rect.bottom
+
+    def baseline(self, index: int) -> float:
+        """The y of character `index`'s origin (its baseline), growing downwards."""
+        self.raw.FPDFText_GetCharOrigin(self.handle, index, self._x, self._y)
+        return self.height - self._y.value
 
     def read(self) -> list[Line]:
         return _group_words(self.words(), self.verticals, tables=self.tables, middle=self.width / 2,
@@ -245,21 +251,24 @@ class _PdfiumLines:
         size = float(self.raw.FPDFText_GetFontSize(self.handle, first)) or 10.0
         x0, _, top, bottom = self.box(first)
         _, x1, ltop, lbottom = self.box(last)
-        if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (last - first + 1):
+        baseline = self.baseline(first)
+        if x1 >= x0 and abs(self.baseline(last) - baseline) < 0.2 * size and x1 - x0 < 2 * size * (last - first + 1):
             return [{"text": text, "x0": x0, "x1": x1, "top": min(top, ltop), "bottom": max(bottom, lbottom),
-                     "size": size}]
+                     "size": size, "baseline": baseline}]
         # pdfium glued characters that do not stand side by side: cut where the geometry jumps
         pieces: list[dict] = []
         for i in range(first, last + 1):
             if not chars[i]:
                 continue
             cx0, cx1, ctop, cbottom = self.box(i)
+            cbase = self.baseline(i)
             prev = pieces[-1] if pieces else None
-            if prev and abs(cbottom - prev["bottom"]) < 0.4 * size and -0.3 * size <= cx0 - prev["x1"] <= 0.15 * size:
+            if prev and abs(cbase - prev["baseline"]) < 0.2 * size and -0.3 * size <= cx0 - prev["x1"] <= 0.15 * size:
                 prev["text"] += chars[i]
-                prev["x1"], prev["top"] = cx1, min(prev["top"], ctop)
+                prev["x1"], prev["top"], prev["bottom"] = cx1, min(prev["top"], ctop), max(prev["bottom"], cbottom)
             else:
-                pieces.append({"text": chars[i], "x0": cx0, "x1": cx1, "top": ctop, "bottom": cbottom, "size": size})
+                pieces.append({"text": chars[i], "x0": cx0, "x1": cx1, "top": ctop, "bottom": cbottom, "size": size,
+                               "baseline": cbase})
         return pieces
 
 
@@ -313,19 +322,24 @@ def _group_words(words: list[dict], verticals: list[Ruling] = (), tables=None, m
                  slack: float = 0.0) -> list[Line]:
     """Words to physical lines: same baseline, split at table cell borders and at wide gaps.
 
-    With `middle` given, a wide gap splits a line only inside a ruled table (`tables`) or where
-    it covers the page's middle (the gutter of two columns): a justified line with wide word
-    spaces inside one column stays one line."""
+    With `middle` given, a wide gap splits a line only inside a ruled table (`tables`), where it
+    covers the page's middle (the gutter of two columns) or where it is far wider than the row's
+    usual word space (a tab stop): a justified line with wide word spaces stays one line."""
     rows: list[list[dict]] = []
-    for word in sorted(words, key=lambda w: (w["bottom"], w["x0"])):
+    anchor = 0.0  # the baseline of the row's first word: a chain of small steps never merges two lines
+    for word in sorted(words, key=lambda w: (w.get("baseline", w["bottom"]), w["x0"])):
         size = float(word.get("size", 10))
-        if rows and abs(word["bottom"] - rows[-1][-1]["bottom"]) < size * 0.4:
+        baseline = word.get("baseline", word["bottom"])
+        if rows and baseline - anchor < size * 0.4:
             rows[-1].append(word)
         else:
             rows.append([word])
+            anchor = baseline
     lines: list[Line] = []
     for row in rows:
         row.sort(key=lambda w: w["x0"])
+        spaces = sorted(b["x0"] - a["x1"] for a, b in zip(row, row[1:]) if b["x0"] - a["x1"] >= 0.15 * a["size"])
+        usual = spaces[len(spaces) // 2] if spaces else 0.0  # the median word space of the row
         piece = [row[0]]
         for word in row[1:]:
             size = float(word.get("size", 10))
@@ -334,12 +348,16 @@ def _group_words(words: list[dict], verticals: list[Ruling] = (), tables=None, m
                 continue  # the same word printed twice a hair apart ("fake bold")
             border = any(prev["x1"] - 1 <= v.x0 <= word["x0"] + 1 and v.top <= word["bottom"] and v.bottom >= word["top"]
                          for v in verticals)
-            wide = word["x0"] - prev["x1"] > max(1.2 * size, 8.0)
+            gap = word["x0"] - prev["x1"]
+            wide = gap > max(1.2 * size, 8.0)
             if wide and middle is not None:
-                wide = (prev["x1"] <= middle + slack and word["x0"] >= middle - slack) or any(
+                # a tab stop (a header's left and right part) is far wider than the row's usual space
+                wide = gap > 3 * size and (gap > 2.5 * usual if len(spaces) > 1 else True)
+                wide = wide or (prev["x1"] <= middle + slack and word["x0"] >= middle - slack) or any(
                     box[0] <= prev["x1"] and word["x0"] <= box[2] and box[1] <= word["bottom"] and word["top"] <= box[3]
                     for box in tables)
-            if border or wide:
+            overlap = gap < -0.3 * size  # drawn over the previous word: another text that collides with it
+            if border or wide or overlap:
                 lines.append(_words_line(piece))
                 piece = []
             piece.append(word)

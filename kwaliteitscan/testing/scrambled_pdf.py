@@ -37,6 +37,7 @@ _CHAPTERS = [
     "Ambities en resultaten", "Stage en beroepspraktijkvorming", "Gelijke kansen", "Kwaliteitszorg",
     "Samenwerking in de regio", "Professionalisering", "Monitoring en verantwoording", "Burgerschap",
 ]
+_PARTS = ["ambitie", "aanpak", "resultaten", "monitoring", "vervolg"]
 _CLAUSES = [
     "er voor iedere student een passende stageplaats beschikbaar is gesteld",
     "meldingen van stagediscriminatie binnen vijf werkdagen worden opgevolgd",
@@ -99,8 +100,10 @@ def gold_paragraphs(pages: int, seed: int = 7, per_page: int = 6) -> list[list[s
 
 
 def chapter_title(number: int) -> str:
-    """The title at the top of page `number` (a chapter per page, each with its own name)."""
-    return f"{number}. {_CHAPTERS[(number - 1) % len(_CHAPTERS)]}"
+    """The title at the top of page `number`: a chapter per page, each named differently (up to 40)."""
+    chapter = _CHAPTERS[(number - 1) % len(_CHAPTERS)]
+    part = _PARTS[(number - 1) // len(_CHAPTERS) % len(_PARTS)]
+    return f"{number}. {chapter}: {part}"
 
 
 def _break_lines(text: str, width: float, hyphenator) -> list[str]:
