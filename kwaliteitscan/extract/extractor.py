@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import InputError, KwaliteitscanError
-from .layout import layout_document, page_text
+from .layout import Removed, layout_document, page_text
 from .pdfsource import ENGINES, open_pages
 
 #: bump when extraction output changes, so cached results are recomputed
@@ -108,9 +108,49 @@ def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None) 
         if not r.lines and not r.error:
             kind = "no text layer (a scanned image?); run OCR for this page" if r.has_images else "empty"
             warnings.append(f"page {r.number} is {kind}")
-    laid = layout_document(raw_pages)
+    for r in raw_pages:
+        warnings.extend(r.warnings)
+    before = {r.number: _letters(line.text for line in r.lines) for r in raw_pages}
+    removed: list[Removed] = []
+    laid = layout_document(raw_pages, removed)
     pages = tuple(Page(r.number, page_text(blocks)) for r, blocks in zip(raw_pages, laid))
+    warnings.extend(shrink_warnings(before, pages, removed))
     return Document(path.name, sha, pages, tuple(warnings), engine)
+
+
+#: a page that loses more than this share of its letters and digits through cleaning gets a warning
+SHRINK_SHARE = 0.2
+
+
+def _letters(texts) -> int:
+    return sum(1 for text in texts for c in text if c.isalnum())
+
+
+def shrink_warnings(before: dict[int, int], pages, removed) -> list[str]:
+    """One warning per page whose text shrank by more than SHRINK_SHARE through cleaning, unless
+    all it lost is a header, footer or page number that stands on nearly every page."""
+    taken = {r.number: r for r in removed}
+    out = []
+    for page in pages:
+        had = before.get(page.number, 0)
+        lost = had - _letters([page.text])
+        if had == 0 or lost <= SHRINK_SHARE * had:
+            continue
+        report = taken.get(page.number)
+        running = report.chars if report else 0
+        suspicious = report.suspicious if report else []
+        other = lost - running  # letters that went elsewhere than running-line removal
+        if not suspicious and other <= 0.05 * had:
+            continue
+        what = []
+        if suspicious:
+            shown = "; ".join(repr(t[:60]) for t in suspicious[:3])
+            what.append(f"removed as running header/footer: {shown}")
+        if other > 0.05 * had:
+            what.append(f"{other} letters lost in layout")
+        out.append(f"page {page.number}: cleaning removed {lost / had:.0%} of its text ({', '.join(what)}); "
+                   "check this page in the PDF")
+    return out
 
 
 # --------------------------------------------------------------------------- cache

@@ -90,6 +90,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
     edges: list[dict[int, bool]] = []  # per page: line index -> at the top edge?
     places: dict[tuple[str, bool], list[float]] = {}  # (key, top side) -> places, once per page
     inside: Counter[str] = Counter()
+    exact: dict[tuple[str, bool], list[float]] = {}  # the same for the exact text, digits and all
     prefix_places: dict[tuple[str, bool], list[float]] = {}  # the same for the first _PREFIX characters
     prefix_inside: Counter[str] = Counter()
     for page in pages:
@@ -104,6 +105,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
                 if (key, chosen[i]) not in seen:
                     seen.add((key, chosen[i]))
                     places.setdefault((key, chosen[i]), []).append(_slot(page, line, chosen[i]))
+                    exact.setdefault((line.text.strip(), chosen[i]), []).append(_slot(page, line, chosen[i]))
                 if len(key) >= _PREFIX and (key[:_PREFIX], chosen[i]) not in seen_prefix:
                     seen_prefix.add((key[:_PREFIX], chosen[i]))
                     prefix_places.setdefault((key[:_PREFIX], chosen[i]), []).append(_slot(page, line, chosen[i]))
@@ -130,13 +132,13 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
             key = _edge_key(line.text)
             place = _slot(page, line, top_side)
             count = pages_at(places, key, top_side, place)
-            if count >= needed and count >= 2 * inside[key]:
-                strength[i] = count
-            elif len(key) >= _PREFIX and not prefix_inside[key[:_PREFIX]]:
+            if count < 2 * inside[key]:
+                count = 0
+            if len(key) >= _PREFIX and not prefix_inside[key[:_PREFIX]]:
                 # the fixed header run together with a chapter title that changes ("... | ROC X 4 Ambities")
-                count = pages_at(prefix_places, key[:_PREFIX], top_side, place)
-                if count >= needed:
-                    strength[i] = count
+                count = max(count, pages_at(prefix_places, key[:_PREFIX], top_side, place))
+            if count >= needed:
+                strength[i] = count
         # what shares a baseline with a running line is running too (a chapter title beside the header)
         baselines = [(page.lines[i].bottom, strength[i]) for i in strength]
         for i in chosen:
@@ -145,8 +147,11 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
                 if near:
                     strength[i] = min(near)
         if strength and len(strength) == len(page.lines):
-            # it would empty the page: only what stands on nearly every page goes
-            strength = {i: n for i, n in strength.items() if n >= everywhere}
+            # it would empty the page: only page numbers and what stands word for word at this place
+            # on nearly every page go (a blank page's header), never lines that differ by a number
+            strength = {i: n for i, n in strength.items() if _PAGE_NUMBER.match(normalize(page.lines[i].text).strip())
+                        or pages_at(exact, page.lines[i].text.strip(), chosen[i],
+                                    _slot(page, page.lines[i], chosen[i])) >= everywhere}
         removed = Removed(page.number)
         for i in sorted(strength):
             text = page.lines[i].text
@@ -337,9 +342,12 @@ def join_two(before: str, after: str, vocabulary: Vocabulary | None) -> str:
 # --------------------------------------------------------------------------- the document
 
 
-def layout_document(pages: list[RawPage]) -> list[list[Block]]:
-    """Lay out all pages; a word hyphenated across a page break is completed on its first page."""
-    remove_running_lines(pages)
+def layout_document(pages: list[RawPage], removed: list[Removed] | None = None) -> list[list[Block]]:
+    """Lay out all pages; a word hyphenated across a page break is completed on its first page.
+    What running-line removal took from each page is appended to `removed` when given."""
+    report = remove_running_lines(pages)
+    if removed is not None:
+        removed.extend(report)
     vocabulary = Vocabulary()
     for page in pages:
         # in reading order: the vocabulary reads the start of the line after a hyphenated one

@@ -60,6 +60,8 @@ class RawPage:
     rulings: list[Ruling] = field(default_factory=list)
     has_images: bool = False
     error: str | None = None
+    #: what the source noticed about this page's text (e.g. a font without a Unicode map)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _password_message(path: Path) -> str:
@@ -86,6 +88,9 @@ def _pdfium_open(path: Path):
         text = str(exc).lower()
         if "password" in text:
             raise InputError(_password_message(path)) from exc
+        if "success" in text:  # pdfium could not load it yet reports no error: an empty or broken page tree
+            raise InputError(f"{path}: the PDF has no pages (its page tree is empty or broken); export it "
+                             "again from the original document") from exc
         raise InputError(f"{path}: not a readable PDF ({exc}); re-export or repair it "
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
 
@@ -129,7 +134,12 @@ def _pdfium_page(page, number: int, raw) -> RawPage:
     textpage = page.get_textpage()
     try:
         verticals = [r for r in result.rulings if not r.horizontal]
-        result.lines = _PdfiumLines(textpage, raw, width, height, ruled_regions(result.rulings), verticals).read()
+        lines = _PdfiumLines(textpage, raw, width, height, ruled_regions(result.rulings), verticals)
+        result.lines = lines.read()
+        garbled = lines.garbled()
+        if garbled:
+            result.warnings.append(f"page {number}: {garbled}; its text is unreliable, run OCR on this page "
+                                   "(e.g. ocrmypdf --force-ocr) or export the PDF again with fonts embedded")
     finally:
         textpage.close()
     return result
@@ -202,8 +212,10 @@ class _PdfiumLines:
         self.width, self.height, self.verticals, self.tables = width, height, list(verticals), list(tables)
         self._rect = raw.FS_RECTF()
         self._x, self._y = ctypes.c_double(), ctypes.c_double()
-        self.unmapped = 0  # characters pdfium could not map to Unicode (a font without a ToUnicode map)
-        self.letters = 0  # characters that are letters or digits
+        self.words_seen = 0
+        self.unmapped_words = 0  # words whose first character pdfium could not map to Unicode
+        self.chars_seen = 0  # characters other than spaces
+        self.letters = 0  # ... of which letters or digits
 
     def box(self, index: int) -> tuple[float, float, float, float]:
         """x0, x1, top, bottom of character `index` (loose box), y growing downwards."""
@@ -220,6 +232,18 @@ class _PdfiumLines:
     def read(self) -> list[Line]:
         return _group_words(self.words(), self.verticals, tables=self.tables, middle=self.width / 2,
                             slack=0.02 * self.width)
+
+    def garbled(self) -> str | None:
+        """Why this page's text cannot be trusted, or None: most words come from a font without a
+        Unicode map (pdfium then guesses letters from glyph numbers), or the text is mostly
+        punctuation and U+FFFD."""
+        if self.words_seen >= 3 and self.unmapped_words >= 0.5 * self.words_seen:
+            return (f"{self.unmapped_words} of {self.words_seen} words are in a font without a Unicode map "
+                    "(no ToUnicode)")
+        if self.chars_seen >= 20 and self.letters < 0.5 * self.chars_seen:
+            return (f"only {self.letters} of {self.chars_seen} characters are letters or digits, the rest "
+                    "punctuation or U+FFFD (a font without a Unicode map?)")
+        return None
 
     def words(self) -> list[dict]:
         chars = self.chars
@@ -246,8 +270,11 @@ class _PdfiumLines:
         text = "".join(chars[first:last + 1])
         if not text:
             return []
+        self.words_seen += 1
+        self.chars_seen += len(text)
         self.letters += sum(1 for c in text if c.isalnum())
-        self.unmapped += text.count("\ufffd")
+        if self.raw.FPDFText_HasUnicodeMapError(self.handle, first):
+            self.unmapped_words += 1
         size = float(self.raw.FPDFText_GetFontSize(self.handle, first)) or 10.0
         x0, _, top, bottom = self.box(first)
         _, x1, ltop, lbottom = self.box(last)
