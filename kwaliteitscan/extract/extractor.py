@@ -27,7 +27,11 @@ from .pdfsource import ENGINES, open_pages
 
 #: bump when extraction output changes, so cached results are recomputed
 EXTRACTOR_VERSION = "5"
-DEFAULT_MEMORY_MB = 2048
+#: the extraction worker's memory cap: a decompression bomb stops here (pdfium needs about twice
+#: the inflated size of a content stream); an ordinary 100-page agenda needs under 50 MB.
+#: KWALITEITSCAN_MEMORY_MB raises it for a legitimate giant.
+DEFAULT_MEMORY_MB = int(os.environ.get("KWALITEITSCAN_MEMORY_MB") or 512)
+WORKER_HEADROOM_MB = 256
 DEFAULT_TIMEOUT_S = 300.0
 
 
@@ -212,6 +216,18 @@ class Outcome:
     seconds: float = 0.0
 
 
+def _address_space_mb() -> int:
+    """This process's virtual size in MB (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> None:
     faulthandler.disable()  # a crash is reported through the pipe as one line, not dumped
     if not os.environ.get("KWALITEITSCAN_DEBUG"):
@@ -219,7 +235,9 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
         os.dup2(devnull, 2)  # pdfium's own complaints would garble the progress display
     try:
         if memory_mb:
-            limit = memory_mb * 1024 * 1024
+            # the whole address space, so peak RSS stays under it too; a worker forked from a big
+            # parent (spaCy already loaded) keeps WORKER_HEADROOM_MB above what it starts with
+            limit = max(memory_mb, _address_space_mb() + WORKER_HEADROOM_MB) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         doc = extract_file(Path(path), engine, sha)
         conn.send(("ok", doc.to_json(), None))

@@ -14,6 +14,7 @@ lines as well as on real PDFs:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -80,7 +81,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
 
     Relative to the document: a line is running when its text (digits aside) stands among the
     `edge` first or last lines at the same place on at least RUNNING_SHARE of the pages (and at
-    least RUNNING_MIN_PAGES), counted once per page, and does not occur as often inside pages;
+    least RUNNING_MIN_PAGES), stands only once on its page and does not occur as often inside pages;
     or when it is a long line that begins the same way on those pages and never inside a page
     (the fixed header followed by the chapter title); or a printed page number; or when it
     shares its baseline with a running line
@@ -88,6 +89,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
     nearly every page. Returns what was removed per page."""
     with_text = [page for page in pages if page.lines]
     edges: list[dict[int, bool]] = []  # per page: line index -> at the top edge?
+    repeats: list[set[str]] = []  # per page: texts (digits aside) that stand on it more than once
     places: dict[tuple[str, bool], list[float]] = {}  # (key, top side) -> places, once per page
     inside: Counter[str] = Counter()
     exact: dict[tuple[str, bool], list[float]] = {}  # the same for the exact text, digits and all
@@ -97,29 +99,33 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
         order = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
         chosen = {i: True for i in order[:edge]} | {i: False for i in order[-edge:] if i not in order[:edge]}
         edges.append(chosen)
-        seen: set[tuple[str, bool]] = set()
-        seen_prefix: set[tuple[str, bool]] = set()
+        # every line counts once at its own place; a text that comes twice on one page is body text
+        on_page = Counter(_edge_key(line.text) for line in page.lines)
+        repeats.append({key for key, n in on_page.items() if n > 1})
         for i, line in enumerate(page.lines):
             key = _edge_key(line.text)
             if i in chosen:
-                if (key, chosen[i]) not in seen:
-                    seen.add((key, chosen[i]))
-                    places.setdefault((key, chosen[i]), []).append(_slot(page, line, chosen[i]))
-                    exact.setdefault((line.text.strip(), chosen[i]), []).append(_slot(page, line, chosen[i]))
-                if len(key) >= _PREFIX and (key[:_PREFIX], chosen[i]) not in seen_prefix:
-                    seen_prefix.add((key[:_PREFIX], chosen[i]))
-                    prefix_places.setdefault((key[:_PREFIX], chosen[i]), []).append(_slot(page, line, chosen[i]))
+                place = _slot(page, line, chosen[i])
+                places.setdefault((key, chosen[i]), []).append(place)
+                exact.setdefault((line.text.strip(), chosen[i]), []).append(place)
+                if len(key) >= _PREFIX:
+                    prefix_places.setdefault((key[:_PREFIX], chosen[i]), []).append(place)
             else:
                 inside[key] += 1
                 prefix_inside[key[:_PREFIX]] += 1
     needed = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(with_text))
     everywhere = max(RUNNING_MIN_PAGES, RUNNING_EVERYWHERE * len(with_text))
 
+    for found in (places, exact, prefix_places):
+        for spots in found.values():
+            spots.sort()
+
     def pages_at(found: dict, key: str, top_side: bool, place: float) -> int:
-        return sum(1 for p in found.get((key, top_side), ()) if abs(p - place) <= _SAME_PLACE)
+        spots = found.get((key, top_side), ())
+        return bisect_right(spots, place + _SAME_PLACE) - bisect_left(spots, place - _SAME_PLACE)
 
     report: list[Removed] = []
-    for page, chosen in zip(pages, edges):
+    for page, chosen, twice in zip(pages, edges, repeats):
         tables = ruled_regions(page.rulings)
         strength: dict[int, float] = {}  # line index -> pages it stands on at this place
         for i, top_side in chosen.items():
@@ -130,6 +136,8 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
                 strength[i] = everywhere  # a printed page number always goes
                 continue
             key = _edge_key(line.text)
+            if key in twice:
+                continue
             place = _slot(page, line, top_side)
             count = pages_at(places, key, top_side, place)
             if count < 2 * inside[key]:
@@ -266,11 +274,14 @@ def _reading_order(items: list[_Item], width: float) -> list[_Item]:
     spans = sorted((it for it in items if id(it) not in side), key=lambda it: it.top)
     ordered: list[_Item] = []
     rest = sorted((it for it in items if id(it) in side), key=lambda it: it.top)
+    start = 0
     for span in spans + [None]:
         limit = span.top if span is not None else float("inf")
-        band = [it for it in rest if it.top < limit]
-        rest = [it for it in rest if it.top >= limit]
-        ordered.extend(sorted(band, key=lambda it: (side[id(it)], row[id(it)], it.x0)))
+        end = start
+        while end < len(rest) and rest[end].top < limit:
+            end += 1
+        ordered.extend(sorted(rest[start:end], key=lambda it: (side[id(it)], row[id(it)], it.x0)))
+        start = end
         if span is not None:
             ordered.append(span)
     return ordered
@@ -319,13 +330,18 @@ def _runs_on(prev: str, nxt: str) -> bool:
 
 
 def _join_lines(texts: list[str], vocabulary) -> str:
-    out = ""
+    """Join lines into one text. Each join looks at the previous line only and the parts are
+    joined once at the end, so a paragraph of n characters costs O(n), not O(n²)."""
+    parts: list[str] = []
     for text in texts:
         text = text.strip()
         if not text:
             continue
-        out = join_two(out, text, vocabulary) if out else text
-    return out
+        if parts:
+            joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
+            parts[-1] = joined[:len(joined) - len(text)]
+        parts.append(text)
+    return "".join(parts)
 
 
 def join_two(before: str, after: str, vocabulary: Vocabulary | None) -> str:
