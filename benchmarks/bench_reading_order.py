@@ -182,7 +182,7 @@ def main() -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                          text=True).stdout.strip()
-    out = [f"# Reading-order benchmark (benchmarks/bench_reading_order.py)", "",
+    out = ["# Reading-order benchmark (benchmarks/bench_reading_order.py)", "",
            f"- date: {stamp}; git {git}; Python {platform.python_version()}",
            f"- input: {args.pages} pages, two columns, {len(gold)} gold sentences, seeded (seed 2026)",
            *[f"- {n}" for n in notes],
