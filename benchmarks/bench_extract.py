@@ -234,7 +234,7 @@ def big_pdf_inputs() -> tuple[Path, dict[str, int]]:
 
     sources = sorted((CORPUS / "src").glob("*.md"))
     stamp_parts = [p.read_bytes() for p in sources + sorted((CORPUS / "gold").glob("*.yaml"))]
-    stamp_parts += [(ROOT / "kwaliteitscan" / "render.py").read_bytes(), FRONT_MATTER.encode()]
+    stamp_parts += [(ROOT / "kwaliteitscan" / "testing" / "demo_pdf.py").read_bytes(), FRONT_MATTER.encode()]
     stamp = hashlib.sha256(b"".join(stamp_parts)).hexdigest()
     truth_file = BIG_PDF.with_suffix(".truth.json")
     if BIG_PDF.exists() and truth_file.exists():

@@ -14,6 +14,7 @@ Coordinates are in points with y growing downwards from the top of the page.
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -185,6 +186,9 @@ def _chars(codes: list[int]) -> list[str]:
     return out
 
 
+_TOKEN = re.compile("[^\\s\ufffe]+\ufffe?|\ufffe")  # a word, with the line-end hyphen mark that ends it
+
+
 class _PdfiumLines:
     """Physical lines of a page built from geometry alone, whatever order the PDF was written in.
 
@@ -215,7 +219,6 @@ class _PdfiumLines:
         self.words_seen = 0
         self.unmapped_words = 0  # words whose first character pdfium could not map to Unicode
         self.chars_seen = 0  # characters other than spaces
-        self.letters = 0  # ... of which letters or digits
 
     def box(self, index: int) -> tuple[float, float, float, float]:
         """x0, x1, top, bottom of character `index` (loose box), y growing downwards."""
@@ -240,14 +243,19 @@ class _PdfiumLines:
         if self.words_seen >= 3 and self.unmapped_words >= 0.5 * self.words_seen:
             return (f"{self.unmapped_words} of {self.words_seen} words are in a font without a Unicode map "
                     "(no ToUnicode)")
-        if self.chars_seen >= 20 and self.letters < 0.5 * self.chars_seen:
-            return (f"only {self.letters} of {self.chars_seen} characters are letters or digits, the rest "
+        letters = sum(map(str.isalnum, self.chars))  # per character, in C
+        if self.chars_seen >= 20 and letters < 0.5 * self.chars_seen:
+            return (f"only {letters} of {self.chars_seen} characters are letters or digits, the rest "
                     "punctuation or U+FFFD (a font without a Unicode map?)")
         return None
 
     def words(self) -> list[dict]:
         chars = self.chars
         words: list[dict] = []
+        if isinstance(chars, str):  # one character per index: find the words in C
+            for found in _TOKEN.finditer(chars):
+                words.extend(self._word(found.start(), found.end() - 1))
+            return words
         start = None
         for i, ch in enumerate(chars):
             if ch == "\ufffe":  # a line-end hyphen ends its word and belongs to it
@@ -272,14 +280,13 @@ class _PdfiumLines:
             return []
         self.words_seen += 1
         self.chars_seen += len(text)
-        self.letters += sum(1 for c in text if c.isalnum())
         if self.raw.FPDFText_HasUnicodeMapError(self.handle, first):
             self.unmapped_words += 1
         size = float(self.raw.FPDFText_GetFontSize(self.handle, first)) or 10.0
         x0, _, top, bottom = self.box(first)
         _, x1, ltop, lbottom = self.box(last)
         baseline = self.baseline(first)
-        if x1 >= x0 and abs(self.baseline(last) - baseline) < 0.2 * size and x1 - x0 < 2 * size * (last - first + 1):
+        if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (last - first + 1):
             return [{"text": text, "x0": x0, "x1": x1, "top": min(top, ltop), "bottom": max(bottom, lbottom),
                      "size": size, "baseline": baseline}]
         # pdfium glued characters that do not stand side by side: cut where the geometry jumps
