@@ -349,6 +349,12 @@ def _pdfplumber_page(page, number: int) -> RawPage:
                                    Ruling(x0, x0, top, bottom), Ruling(x1, x1, top, bottom)])
     result.has_images = bool(page.images)
     result.lines = _group_words(words, [r for r in result.rulings if not r.horizontal])
+    # pdfminer writes a glyph it cannot map to Unicode as "(cid:123)"
+    unmapped = sum(1 for w in words if "(cid:" in w["text"])
+    if len(words) >= 3 and unmapped >= 0.5 * len(words):
+        result.warnings.append(f"page {number}: {unmapped} of {len(words)} words are in a font without a Unicode "
+                               "map (no ToUnicode); its text is unreliable, run OCR on this page (e.g. ocrmypdf "
+                               "--force-ocr) or export the PDF again with fonts embedded")
     return result
 
 

@@ -159,6 +159,11 @@ def _cid_font_without_unicode_map(path: Path) -> Path:
     return path
 
 
+def test_the_pdfplumber_engine_reports_a_font_without_a_unicode_map_too(tmp_path):
+    doc = extract_file(_cid_font_without_unicode_map(tmp_path / "zonder-unicode.pdf"), engine="pdfplumber")
+    assert len(doc.warnings) == 1 and doc.warnings[0].startswith("page 1: ") and "without a Unicode map" in doc.warnings[0]
+
+
 def test_a_font_without_a_unicode_map_is_reported_per_page_and_the_batch_goes_on(tmp_path, make_pdf):
     good = make_pdf("Stagediscriminatie is onacceptabel.", name="goed.pdf")
     bad = _cid_font_without_unicode_map(tmp_path / "zonder-unicode.pdf")
