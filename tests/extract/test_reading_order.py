@@ -87,3 +87,20 @@ def test_a_word_split_over_two_text_objects_is_joined(tmp_path):
     pdf.save()
     assert extract_file(path).pages[0].text == ("Wij zorgen ervoor dat Er is een stageplaats beschikbaar is gesteld "
                                                 "voor iedere student.")
+
+
+def test_an_office_suite_export_with_dutch_hyphenation_is_read_faithfully(tmp_path):
+    """A two-column .docx with automatic Dutch hyphenation, exported by LibreOffice headless."""
+    from kwaliteitscan.testing.office_pdf import HEADER, libreoffice_pdf
+
+    paragraphs = gold_paragraphs(3, seed=9)
+    pdf, note = libreoffice_pdf([p for page in paragraphs for p in page], tmp_path)
+    if pdf is None:
+        pytest.skip(note)
+    doc = extract_file(pdf)
+    text = flat(doc.text())
+    gold = sentences(paragraphs)
+    missing = [s for s in gold if s not in text]
+    assert len(missing) <= 0.01 * len(gold), missing[:3]
+    assert HEADER not in text and not re.search(r"Pagina \d", text)
+    assert doc.warnings == ()
