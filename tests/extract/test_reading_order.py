@@ -104,3 +104,10 @@ def test_an_office_suite_export_with_dutch_hyphenation_is_read_faithfully(tmp_pa
     assert len(missing) <= 0.01 * len(gold), missing[:3]
     assert HEADER not in text and not re.search(r"Pagina \d", text)
     assert doc.warnings == ()
+
+
+def test_the_pdfplumber_engine_reads_a_scrambled_stream_the_same_way(agenda):
+    files, paragraphs = agenda
+    ordered = [p.text for p in extract_file(files["ordered"], engine="pdfplumber").pages]
+    assert [p.text for p in extract_file(files["everything"], engine="pdfplumber").pages] == ordered
+    assert all(s in flat("\n".join(ordered)) for s in sentences(paragraphs))
