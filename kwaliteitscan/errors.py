@@ -54,3 +54,6 @@ class ModelError(KwaliteitscanError):
 
 #: exit code of a batch in which some files failed and the others were processed
 PARTIAL_FAILURE = 10
+#: exit code of `audit` when the file hardly speaks of internships or discrimination: the audit is
+#: written, with a warning that the file may not be a kwaliteitsagenda
+NOT_AN_AGENDA = 11

@@ -11,7 +11,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import InputError
 
@@ -35,6 +35,24 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_cache(path: Path, write: Callable[[Path], None], suffix: str = "") -> str | None:
+    """Fill a cache file all or nothing: `write` writes a temporary path that is then renamed into
+    place. A cache that cannot be written (read-only folder, full disk) only costs time, so the
+    reason is returned instead of raised, and no temporary file is left behind."""
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}{suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return exc.strerror or str(exc)
+    return None
 
 
 def write_text(target: Path | str, text: str) -> None:

@@ -7,16 +7,17 @@ from typing import Annotated
 
 import typer
 
-from .output import CodebookOpt, DbOpt, Engine, EngineOpt, JobsOpt, SuggestOpt, batch_exit_code, escape
+from .output import CodebookOpt, DbOpt, Engine, EngineOpt, JobsOpt, OcrOpt, SuggestOpt, batch_exit_code, escape
 
 
 def code(
-    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF), optionally with manifest.csv.")],
+    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF or .docx), optionally with manifest.csv.")],
     codebook: CodebookOpt = None,
     db: DbOpt = None,
     engine: EngineOpt = Engine.pdfium,
     jobs: JobsOpt = 2,
     suggest: SuggestOpt = None,
+    ocr: OcrOpt = False,
 ) -> None:
     """Extract, segment and match a corpus; store candidate passages in the project."""
     from rich.console import Console
@@ -46,7 +47,7 @@ def code(
             progress.update(task, completed=done["extracted"] + done["coded"],
                             description=f"extracted {done['extracted']}, coded {done['coded']} of {total}")
 
-        summary = code_corpus(corpus, codebook, db, jobs=jobs, engine=engine.value, on_event=event)
+        summary = code_corpus(corpus, codebook, db, jobs=jobs, engine=engine.value, on_event=event, ocr=ocr)
     _print_summary(summary)
     raise typer.Exit(batch_exit_code(summary.documents, summary.documents + len(summary.failed)))
 
@@ -110,7 +111,7 @@ def _print_attention(summary, console) -> None:
 
 
 def manifest(
-    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF).")],
+    corpus: Annotated[Path, typer.Argument(help="Folder with the agendas (PDF or .docx).")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing manifest.csv.")] = False,
 ) -> None:
     """Write CORPUS/manifest.csv with the institution and year guessed from each file name, to correct."""
@@ -121,7 +122,7 @@ def manifest(
         raise InputError(f"{corpus}: not a folder; give the folder with the agendas")
     pdfs = find_pdfs([corpus])
     if not pdfs:
-        raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
+        raise InputError(f"{corpus}: no PDF or Word files found; put the agendas (*.pdf, *.docx) in this folder")
     path = write_manifest(corpus, pdfs, force=force)
     typer.echo(f"wrote {path} ({len(pdfs)} files): check the institution and year of each, then run "
                f"`kwaliteitscan code {corpus}` again")

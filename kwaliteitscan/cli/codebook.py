@@ -120,7 +120,7 @@ def codebook_diff(
         typer.echo(f"- {change.description}")
     if corpus is None:
         return
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         effect = candidate_effect(project, before, after, corpus=corpus)
     totals = effect["totals"]
     typer.echo(f"\non {effect['documents']} document(s): {totals['before']} -> {totals['after']} candidates "

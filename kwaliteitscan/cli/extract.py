@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import CacheDirOpt, Engine, EngineOpt, JobsOpt, NoCacheOpt, batch_exit_code, err_console, escape, state
+from .output import (CacheDirOpt, Engine, EngineOpt, JobsOpt, NoCacheOpt, OcrOpt, batch_exit_code, err_console,
+                     escape, state)
 
 
 class TextFormat(str, Enum):
@@ -18,7 +19,7 @@ class TextFormat(str, Enum):
 
 
 def extract(
-    paths: Annotated[list[Path], typer.Argument(help="PDF files and folders (searched recursively).")],
+    paths: Annotated[list[Path], typer.Argument(help="PDF and Word (.docx) files and folders (searched recursively).")],
     fmt: Annotated[TextFormat, typer.Option("--format", "-f", help="Output format.")] = TextFormat.text,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write one file per document into this folder.")]
     = None,
@@ -26,17 +27,18 @@ def extract(
     jobs: JobsOpt = 2,
     no_cache: NoCacheOpt = False,
     cache_dir: CacheDirOpt = None,
+    ocr: OcrOpt = False,
 ) -> None:
-    """Extract PDFs to faithful text with page numbers (cached by file content)."""
+    """Extract PDFs and Word files to faithful text with page numbers (cached by file content)."""
     from ..extract.corpus import find_pdfs
     from ..extract.extractor import Cache, extract_many
 
     pdfs = find_pdfs(paths)
     if not pdfs:
-        err_console().print("[yellow]no PDF files found[/yellow] in " + ", ".join(map(str, paths)))
+        err_console().print("[yellow]no PDF or Word (.docx) files found[/yellow] in " + ", ".join(map(str, paths)))
         raise typer.Exit(3)
     cache = Cache(None) if no_cache else (Cache(cache_dir) if cache_dir else Cache())
-    outcomes = extract_many(pdfs, engine.value, cache, jobs=jobs)
+    outcomes = extract_many(pdfs, engine.value, cache, jobs=jobs, ocr=ocr)
     docs = [o.document for o in outcomes if o.document is not None]
     _report_failures(outcomes)
     if out is not None:

@@ -40,6 +40,9 @@ class Engine(str, Enum):
 
 EngineOpt = Annotated[Engine, typer.Option("--engine", help="PDF engine: pdfium (fast, default) or pdfplumber.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes for extraction.")]
+OcrOpt = Annotated[bool, typer.Option(
+    "--ocr", help="Read PDF pages without a text layer (scans) with Tesseract's Dutch OCR "
+                  "(needs tesseract-ocr-nld); each such page gets its OCR confidence.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore and do not write the extraction cache.")]
 CacheDirOpt = Annotated[Optional[Path], typer.Option(
     "--cache-dir", help="Extraction cache folder (default: $KWALITEITSCAN_CACHE or ~/.cache/kwaliteitscan).")]

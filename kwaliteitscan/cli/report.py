@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console
+from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console, escape
 
 
 class ReportFormat(str, Enum):
@@ -57,7 +57,7 @@ def report(
 
 
 def audit(
-    file: Annotated[Path, typer.Argument(help="One agenda (PDF) to audit.")],
+    file: Annotated[Path, typer.Argument(help="One agenda (PDF or Word .docx) to audit.")],
     codebook: CodebookOpt = None,
     fmt: ReportFormatOpt = None,
     out: OutOpt = None,
@@ -66,61 +66,62 @@ def audit(
         "--institution", help="The institution's name (default: from the file name).")] = None,
     year: Annotated[Optional[int], typer.Option("--year", min=2000, max=2100,
                                                  help="The agenda's year (default: from the file name).")] = None,
+    ocr: OcrOpt = False,
 ) -> None:
-    """Self-audit of one agenda: extract, code and report in one go, checklist first; all suggestions."""
+    """Self-audit of one agenda for the school: what can be better, what is in order, how it was made.
+
+    Everything is a suggestion (no coder reviewed it). Exit code 11 when the file hardly speaks of
+    internships or discrimination (it may not be a kwaliteitsagenda); the audit is written anyway."""
+    from ..errors import NOT_AN_AGENDA
     from ..pipeline import codebook_for_run
     from ..pipeline.audit import audit_file
+    from ..report.audit import write_audit
 
-    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year)
-    if _format(fmt, out) is ReportFormat.terminal and out is None:
-        _audit_terminal(built)
-    else:
-        _emit(built, fmt, out)
+    console = err_console()
+    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year, ocr=ocr,
+                       on_warning=lambda text: console.print(f"[yellow]warning:[/yellow] {escape(text)}"))
+    fmt = _format(fmt, out)
+    text = write_audit(built, fmt.value, out)
+    if text is not None:
+        sys.stdout.write(text)
+    elif out is not None:
+        console.print(f"wrote {out}")
+    if built.warning:
+        console.print(f"{file}: {built.warning}")
+        raise typer.Exit(NOT_AN_AGENDA)
 
 
-def _audit_terminal(built) -> None:
-    from rich.console import Console
-    from rich.text import Text
-
-    from ..report.terminal import render_terminal
-
-    console = Console(highlight=False)
-    for inst in built.institutions:
-        console.print(Text(f"Zelfevaluatie {inst.institution} {inst.year or ''} — suggesties, door een mens te "
-                           "controleren", style="bold"))
-        for item in inst.checklist:
-            mark = "✗ verbeterpunt" if item.applies else "✓ in orde"
-            console.print(Text(f"{mark}: {item.label}", style="bold" if item.applies else ""))
-            if item.applies:
-                console.print(Text(f"   {item.explanation}"))
-            console.print(Text(f"   {item.reason}", style="dim"))
-    render_terminal(built, console)
+class CompareFormat(str, Enum):
+    terminal = "terminal"
+    md = "md"
+    html = "html"
+    xlsx = "xlsx"
+    json = "json"
 
 
 def compare(
     corpus: CorpusArg,
-    years: Annotated[str, typer.Option("--years", help="Two years, e.g. 2024,2026.")],
+    years: Annotated[str, typer.Option("--years", help="Two years, e.g. 2024,2026 (in any order).")],
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    fmt: Annotated[Optional[CompareFormat], typer.Option(
+        "--format", "-f", help="Output format (default: from the extension of --out, else terminal).")] = None,
     out: OutOpt = None,
     final: FinalOpt = False,
 ) -> None:
-    """Per institution in both years: per theme and checklist point improved / regressed / unchanged."""
+    """Per institution with agendas of both years: each theme (status and evidence count per year)
+    and checklist point improved / regressed / unchanged; names the institutions with one year only."""
     from ..errors import UsageError
+    from ..files import format_from
     from ..report import load_report
-    from ..report.compare import compare_json, render_compare_markdown
+    from ..report.compare import build_comparison, write_compare
 
     parts = [p.strip() for p in years.split(",")]
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         raise UsageError("--years takes two years, e.g. --years 2024,2026")
-    if fmt not in ("md", "json"):
-        raise UsageError("--format is md or json")
-    first, second = int(parts[0]), int(parts[1])
-    built = load_report(corpus, db, final=final)
-    text = (render_compare_markdown if fmt == "md" else compare_json)(built, first, second)
-    if out:
-        from ..files import write_text
-
-        write_text(out, text)
-    else:
+    fmt = fmt or CompareFormat(format_from(out, tuple(f.value for f in CompareFormat), "terminal"))
+    comparison = build_comparison(load_report(corpus, db, final=final), int(parts[0]), int(parts[1]))
+    text = write_compare(comparison, fmt.value, out)
+    if text is not None:
         sys.stdout.write(text)
+    elif out is not None:
+        err_console().print(f"wrote {out}")

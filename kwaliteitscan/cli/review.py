@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,6 +25,9 @@ def review(
     candidates_only: Annotated[bool, typer.Option(
         "--candidates-only", help="Only the rule candidates, in reading order, instead of the review queue over "
                                   "every passage.")] = False,
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="The line-based review even in a terminal (the full-screen one is the default there).")]
+    = False,
 ) -> None:
     """Review pending candidates one at a time with single keys; every decision is saved at once."""
     from ..project import open_project, project_codebook
@@ -68,7 +72,12 @@ def review(
                                 codebook_version=f"{book.name} {book.version}",
                                 resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
                                 if resolve else (), book=book if follow_queue else None)
-        made = run_tui(session, list(book.theme_ids), {t.id: t.label for t in book.themes})
+        if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):  # pipes and scripts: one key at a time
+            made = run_tui(session, list(book.theme_ids), {t.id: t.label for t in book.themes})
+        else:
+            from ..review.screen import run as run_screen
+
+            made = run_screen(session, book)
         done, total, _ = session.progress()
         typer.echo(f"{made} decision(s) saved; {done} of {total} decided by {coder}.")
         stop = session.stopping_rule()
@@ -130,7 +139,7 @@ def agreement(
     names = [c.strip() for c in coders.split(",") if c.strip()]
     if len(names) != 2:
         raise UsageError("--coders takes exactly two names, e.g. --coders anna,bram")
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         result = project_agreement(project, project_codebook(project), *names)
     if fmt == "terminal":
         _agreement_terminal(result, out)
@@ -202,7 +211,7 @@ def integrity(
 
     from ..errors import ProjectError
 
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         problems = project.integrity()
         path = project.path
     for problem in problems:
@@ -222,6 +231,6 @@ def backup(
     """Copy the project (every decision) to a backup file, safely also while it is in use."""
     from ..project import open_project
 
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         path = project.backup(out)
     typer.echo(f"backed up {project.path} to {path}")

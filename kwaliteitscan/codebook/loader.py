@@ -217,7 +217,7 @@ def _cues(check: _Checker, data, gap: int) -> dict[str, tuple[Pattern, ...]]:
     cues = {}
     for name in node:
         check.ident(name, node, name, "cue name")
-        cues[name] = check.patterns(node, name, f"cues", gap)
+        cues[name] = check.patterns(node, name, "cues", gap)
     return cues
 
 
@@ -250,14 +250,15 @@ def _themes(check: _Checker, data, gap: int, cue_names: set[str]) -> tuple[Theme
     themes = []
     for tid, body in node.items():
         check.ident(tid, node, tid, "theme id")
-        check.mapping(body, f"themes.{tid}", {"label", "definition", "codes"}, {"label", "definition", "codes"},
+        check.mapping(body, f"themes.{tid}", {"label", "definition", "codes", "advice"}, {"label", "definition", "codes"},
                       parent=node, key=tid)
         codes_node = body["codes"]
         if not isinstance(codes_node, dict) or not codes_node:
             check.fail(body, "codes", f"themes.{tid}.codes must map code ids to codes")
         codes = tuple(_code(check, tid, cid, cbody, codes_node, gap, cue_names) for cid, cbody in codes_node.items())
         themes.append(Theme(tid, check.text(body, "label", f"themes.{tid}"),
-                            check.text(body, "definition", f"themes.{tid}"), codes))
+                            check.text(body, "definition", f"themes.{tid}"), codes,
+                            check.text(body, "advice", f"themes.{tid}", required=False)))
     return tuple(themes)
 
 
@@ -303,11 +304,12 @@ def _checklist(check: _Checker, data, themes: tuple[Theme, ...]) -> tuple[Checkl
     for pid, body in node.items():
         where = f"checklist.{pid}"
         check.ident(pid, node, pid, "checklist id")
-        check.mapping(body, where, {"label", "explanation", "applies_when"}, {"label", "explanation", "applies_when"},
+        check.mapping(body, where, {"label", "explanation", "applies_when", "advice"},
+                      {"label", "explanation", "applies_when"},
                       parent=node, key=pid)
         _check_rule(check, body["applies_when"], body, where, codes)
         out.append(ChecklistPoint(pid, check.text(body, "label", where), check.text(body, "explanation", where),
-                                  _plain(body["applies_when"])))
+                                  _plain(body["applies_when"]), check.text(body, "advice", where, required=False)))
     return tuple(out)
 
 

@@ -69,6 +69,9 @@ class Theme:
     label: str
     definition: str
     codes: tuple[Code, ...]
+    #: plain Dutch advice for a school's audit when the agenda lacks this theme or is unclear on it,
+    #: for a board member (optional; else `definition`)
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class ChecklistPoint:
     label: str
     explanation: str
     applies_when: Any
+    #: plain Dutch advice for a school's audit, for a board member (optional; else `explanation`)
+    advice: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,18 @@ class Entry:
     year: int | None
 
 
+#: what a corpus folder is searched for: PDFs and Word drafts
+SUFFIXES = (".pdf", ".docx")
+
+
 def find_pdfs(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders searched (recursively, hidden folders skipped) for *.pdf, sorted."""
+    """Files as given; folders searched (recursively, hidden folders skipped) for *.pdf and *.docx,
+    sorted; Word's lock files (~$name.docx) left out."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                                and not p.name.startswith("~$")
                                 and not any(part.startswith(".") for part in p.relative_to(path).parts)))
         else:
             found.append(path)
@@ -98,7 +104,7 @@ def guess_institution(name: str) -> str:
             return w
         return w[:1].upper() + w[1:]
 
-    return " ".join(shown(k, w) for k, w in enumerate(kept)) or re.sub(r"(?i)\.pdf$", "", Path(name).name)
+    return " ".join(shown(k, w) for k, w in enumerate(kept)) or re.sub(r"(?i)\.(pdf|docx)$", "", Path(name).name)
 
 
 def is_concept(path: Path) -> bool:

@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import InputError, KwaliteitscanError
+from ..files import write_cache
+from .docx import check_docx_file, is_docx, read_docx
 from .layout import Removed, layout_document, page_text
+from .ocr import ocr_pages, page_warning, require_tools
 from .pdfsource import ENGINES, open_pages
 
 #: bump when extraction output changes, so cached results are recomputed
@@ -33,12 +36,16 @@ EXTRACTOR_VERSION = "5"
 DEFAULT_MEMORY_MB = int(os.environ.get("KWALITEITSCAN_MEMORY_MB") or 512)
 WORKER_HEADROOM_MB = 256
 DEFAULT_TIMEOUT_S = 300.0
+#: with --ocr a file's time limit allows some 10 s per page for a 180-page scan
+OCR_TIMEOUT_S = 1800.0
 
 
 @dataclass(frozen=True)
 class Page:
     number: int
     text: str
+    #: for a page read by OCR (--ocr): Tesseract's mean word confidence, 0-100
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,18 +61,26 @@ class Document:
         return {
             "document": self.document,
             "sha256": self.sha256,
-            "pages": [{"number": p.number, "text": p.text} for p in self.pages],
+            "pages": [_page_json(p) for p in self.pages],
             "warnings": list(self.warnings),
         }
 
     @classmethod
     def from_json(cls, data: dict, engine: str = "pdfium") -> "Document":
-        return cls(data["document"], data["sha256"], tuple(Page(p["number"], p["text"]) for p in data["pages"]),
+        return cls(data["document"], data["sha256"],
+                   tuple(Page(p["number"], p["text"], p.get("ocr_confidence")) for p in data["pages"]),
                    tuple(data.get("warnings", ())), engine)
 
     def text(self) -> str:
         """All pages, separated by form feeds (as pdftotext does)."""
         return "\f".join(p.text for p in self.pages)
+
+
+def _page_json(page: Page) -> dict:
+    data = {"number": page.number, "text": page.text}
+    if page.ocr_confidence is not None:
+        data["ocr_confidence"] = page.ocr_confidence
+    return data
 
 
 def sha256_file(path: Path) -> str:
@@ -91,35 +106,65 @@ def check_pdf_file(path: Path) -> None:
         raise InputError(f"{path}: not a PDF (no %PDF header); convert it to PDF or remove it from the corpus")
 
 
-def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None) -> Document:
-    """Extract one PDF in this process."""
+def check_input_file(path: Path) -> None:
+    """`check_pdf_file`, or its .docx counterpart for a Word file."""
+    if is_docx(path):
+        check_docx_file(path)
+    else:
+        check_pdf_file(path)
+
+
+def file_engine(path: Path, engine: str = "pdfium", ocr: bool = False) -> str:
+    """The engine that reads `path`, as recorded with its text: "docx" for a Word file, else the PDF
+    engine with "+ocr" when pages without a text layer are OCR'd."""
+    if is_docx(path):
+        return "docx"
+    return engine if engine.endswith("+ocr") or not ocr else f"{engine}+ocr"
+
+
+def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, ocr: bool = False) -> Document:
+    """Extract one PDF or Word (.docx) file in this process; `ocr` (or an engine ending in "+ocr")
+    reads the PDF's pages without a text layer with Tesseract."""
     path = Path(path)
+    if is_docx(path):
+        pages, notes = read_docx(path)
+        return Document(path.name, sha256 or sha256_file(path), tuple(Page(n, t) for n, t in pages),
+                        tuple(notes), "docx")
+    engine, _, extra = engine.partition("+")
+    ocr = ocr or extra == "ocr"
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     check_pdf_file(path)
     sha = sha256 or sha256_file(path)
     raw_pages = list(open_pages(path, engine))
     warnings = [f"{r.error}; its text is missing" for r in raw_pages if r.error]
-    if raw_pages and not any(r.lines for r in raw_pages):
+    # with --ocr every page without a text layer is read (a scan; or text drawn as shapes, which pdfium cannot see)
+    textless = [r.number for r in raw_pages if not r.lines and not r.error]
+    read = {p.number: p for p in (ocr_pages(path, textless) if ocr and textless else [])}
+    if raw_pages and not any(r.lines for r in raw_pages) and not any(p.words for p in read.values()):
         if any(r.has_images for r in raw_pages):
-            raise InputError(f"{path}: no text layer, it looks like a scanned image; run OCR first "
-                             "(e.g. ocrmypdf in.pdf out.pdf) and extract the result")
-        raise InputError(f"{path}: the PDF has no extractable text; run OCR first (e.g. ocrmypdf) "
-                         "or export it again with text")
+            raise InputError(f"{path}: no text layer, it looks like a scanned image; "
+                             + ("OCR found no text in it either; scan it again at 300 dpi" if ocr else
+                                "run again with --ocr to read it with Tesseract"))
+        raise InputError(f"{path}: the PDF has no extractable text; export it again with text"
+                         + ("" if ocr else ", or run again with --ocr"))
     if not raw_pages:
         raise InputError(f"{path}: the PDF has no pages; export it again")
     for r in raw_pages:
-        if not r.lines and not r.error:
-            kind = "no text layer (a scanned image?); run OCR for this page" if r.has_images else "empty"
-            warnings.append(f"page {r.number} is {kind}")
+        if r.number in read and (read[r.number].words or r.has_images or read[r.number].error):
+            warnings += filter(None, [page_warning(read[r.number])])
+        elif not r.lines and not r.error:
+            warnings.append(f"page {r.number} has no text layer (a scanned image?); run again with --ocr to read it"
+                            if r.has_images else f"page {r.number} is empty")
     for r in raw_pages:
         warnings.extend(r.warnings)
     before = {r.number: _letters(line.text for line in r.lines) for r in raw_pages}
     removed: list[Removed] = []
     laid = layout_document(raw_pages, removed)
-    pages = tuple(Page(r.number, page_text(blocks)) for r, blocks in zip(raw_pages, laid))
+    pages = tuple(Page(r.number, read[r.number].text, read[r.number].confidence) if r.number in read
+                  else Page(r.number, page_text(blocks)) for r, blocks in zip(raw_pages, laid))
     warnings.extend(shrink_warnings(before, pages, removed))
-    return Document(path.name, sha, pages, tuple(warnings), engine)
+    return Document(path.name, sha, pages, tuple(warnings), file_engine(path, engine, ocr))
 
 
 #: a page that loses more than this share of its letters and digits through cleaning gets a warning
@@ -173,6 +218,8 @@ class Cache:
     """Extraction results on disk, keyed by file SHA-256, engine and extractor version."""
 
     root: Path | None = field(default_factory=default_cache_dir)
+    #: why the cache could not be written, if it could not (coding goes on without it)
+    unwritable: str | None = None
 
     def _path(self, sha: str, engine: str) -> Path | None:
         if self.root is None:
@@ -195,10 +242,10 @@ class Cache:
         path = self._path(doc.sha256, doc.engine)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(doc.to_json(), ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        text = json.dumps(doc.to_json(), ensure_ascii=False)
+        problem = write_cache(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if problem and self.unwritable is None:
+            self.unwritable = problem
 
 
 # --------------------------------------------------------------------------- batches
@@ -240,25 +287,35 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
             limit = max(memory_mb, _address_space_mb() + WORKER_HEADROOM_MB) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         doc = extract_file(Path(path), engine, sha)
-        conn.send(("ok", doc.to_json(), None))
+        conn.send(("ok", dict(doc.to_json(), engine=doc.engine), None))  # the engine names its cache entry
     except KwaliteitscanError as exc:
         conn.send(("error", exc.message, None))
     except MemoryError:
         conn.send(("error", f"{path}: extraction needed more than {memory_mb} MB, the PDF may be a "
                             "decompression bomb or damaged; repair or re-export it (e.g. qpdf)", None))
     except BaseException as exc:  # noqa: BLE001 - reported as one line, traceback with --debug
-        conn.send(("error", f"{path}: could not be extracted ({type(exc).__name__}: {exc}); "
-                            "repair or re-export the PDF (e.g. qpdf) or try --engine pdfplumber",
+        advice = ("open it in Word or LibreOffice and save it again, or export it as PDF" if is_docx(path) else
+                  "repair or re-export the PDF (e.g. qpdf) or try --engine pdfplumber")
+        conn.send(("error", f"{path}: could not be extracted ({type(exc).__name__}: {exc}); {advice}",
                    traceback.format_exc()))
     finally:
         conn.close()
 
 
 def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | None = None, jobs: int = 2,
-                 timeout: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
-                 on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Extract many PDFs; the outcomes come back in input order, one per path."""
+                 timeout: float | None = None, memory_mb: int | None = DEFAULT_MEMORY_MB,
+                 on_done: Callable[[Outcome], None] | None = None, ocr: bool = False,
+                 while_extracting: Callable[[], None] | None = None) -> list[Outcome]:
+    """Extract many PDFs and Word files; the outcomes come back in input order, one per path.
+    `ocr` reads the pages without a text layer with Tesseract (refused at once when it is missing).
+
+    `while_extracting` is called once in this process when the last extraction worker has started
+    (only if any file is not in the cache): work that can overlap with theirs, such as starting
+    spaCy, which otherwise waits for extraction to end."""
     paths = [Path(p) for p in paths]
+    if ocr:
+        require_tools()
+    timeout = timeout or (OCR_TIMEOUT_S if ocr else DEFAULT_TIMEOUT_S)
     cache = cache if cache is not None else Cache()
     outcomes: dict[int, Outcome] = {}
     todo: list[tuple[int, Path, str]] = []
@@ -270,7 +327,7 @@ def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | N
 
     for index, path in enumerate(paths):
         try:
-            check_pdf_file(path)
+            check_input_file(path)
             sha = sha256_file(path)
         except KwaliteitscanError as exc:
             done(index, Outcome(path, error=exc.message))
@@ -278,16 +335,17 @@ def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | N
         except OSError as exc:
             done(index, Outcome(path, error=f"{path}: cannot be read ({exc.strerror}); check its permissions"))
             continue
-        hit = cache.get(sha, engine, path.name)
+        hit = cache.get(sha, file_engine(path, engine, ocr), path.name)
         if hit is not None:
             done(index, Outcome(path, hit, cached=True))
         else:
             todo.append((index, path, sha))
-    _run_workers(todo, engine, cache, max(1, jobs), timeout, memory_mb, done)
+    worker_engine = f"{engine}+ocr" if ocr else engine  # extract_file reads "+ocr" from the engine's name
+    _run_workers(todo, worker_engine, cache, max(1, jobs), timeout, memory_mb, done, while_extracting)
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done) -> None:
+def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done, while_extracting=None) -> None:
     ctx = get_context("fork")
     running: dict = {}  # conn -> (index, path, process, started)
     queue = list(todo)
@@ -299,6 +357,11 @@ def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done) -> None:
             proc.start()
             child.close()
             running[parent] = (index, path, proc, time.monotonic())
+        if while_extracting is not None and not queue:
+            # once the last worker is started, so no worker is forked with what it loads (their memory cap
+            # counts the address space they inherit); their clocks keep running meanwhile
+            while_extracting()
+            while_extracting = None
         ready = wait(list(running), timeout=1.0)
         now = time.monotonic()
         for conn in list(running):

@@ -15,8 +15,9 @@ A .qdpx is a zip archive:
     sources/<source guid>.pdf    each PDF of the corpus, unchanged
     sources/<text guid>.txt      its extracted text (UTF-8, no byte order mark)
 
-Each PDF is a PDFSource whose Representation (a TextSource) is the .txt; the coded passages
-are PlainTextSelections of that text. The text is the pages' texts joined by a blank line
+Each PDF is a PDFSource whose Representation (a TextSource) is the .txt; a Word draft is
+sources/<source guid>.docx and itself a TextSource (richTextPath the .docx, plainTextPath the
+.txt). The coded passages are PlainTextSelections of that text. The text is the pages' texts joined by a blank line
 ("\\n\\n"), not by a form feed: U+000C is not allowed in XML 1.0, and QDA programs may copy
 the text into their own XML (PlainTextContent). Other characters XML 1.0 does not allow
 (control characters, lone surrogates, U+FFFE/U+FFFF) and carriage returns are replaced by a
@@ -51,6 +52,7 @@ from typing import Iterable
 from ..version import __version__
 from ..errors import InputError, UsageError
 from ..extract.corpus import find_coded_pdf, find_pdfs
+from ..extract.docx import is_docx
 from ..extract.extractor import extract_many
 from ..project.decisions import final_decisions
 
@@ -355,13 +357,19 @@ def export_qdpx(project, codebook, corpus_folder: Path, out: Path, *, coder: str
 
 def _pdf_source(parent, source: _Source, codebook, themes, level, variables, notes) -> None:
     doc = source.doc
-    element = _sub(parent, "PDFSource", {"guid": source.guid, "name": xml_safe(doc["file"]),
-                                         "path": f"internal://{source.guid}.pdf"})
+    word = is_docx(source.pdf)
+    if word:  # a Word draft is a TextSource: the .docx its rich text, our text of it its plain text
+        element = _sub(parent, "TextSource", {"guid": source.guid, "name": xml_safe(doc["file"]),
+                                              "richTextPath": f"internal://{source.guid}.docx",
+                                              "plainTextPath": f"internal://{source.text_guid}.txt"})
+    else:
+        element = _sub(parent, "PDFSource", {"guid": source.guid, "name": xml_safe(doc["file"]),
+                                             "path": f"internal://{source.guid}.pdf"})
     year = doc.get("year")
     _sub(element, "Description", text=f"{doc['institution']}{f', {year}' if year else ''} "
                                       f"(SHA-256 {doc['sha256']})")
-    representation = _sub(element, "Representation", {"guid": source.text_guid, "name": xml_safe(doc["file"]),
-                                                       "plainTextPath": f"internal://{source.text_guid}.txt"})
+    representation = element if word else _sub(element, "Representation", {
+        "guid": source.text_guid, "name": xml_safe(doc["file"]), "plainTextPath": f"internal://{source.text_guid}.txt"})
     for start, end, user, cid, row, cand, theme_id in sorted(source.selections, key=lambda s: s[:4]):
         date = _xsd_datetime(row["created_at"])
         creator = user_guid(user)
@@ -403,7 +411,7 @@ def _write_zip(path: Path, xml: bytes, sources: list[_Source]) -> None:
         archive.writestr(_zipinfo("project.qde"), xml)
         archive.writestr(_zipinfo(f"{SOURCES_DIR}/", directory=True), b"")
         for source in sorted(sources, key=lambda s: s.guid):
-            member = _zipinfo(f"{SOURCES_DIR}/{source.guid}.pdf")
+            member = _zipinfo(f"{SOURCES_DIR}/{source.guid}{'.docx' if is_docx(source.pdf) else '.pdf'}")
             with open(source.pdf, "rb") as src, archive.open(member, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
             archive.writestr(_zipinfo(f"{SOURCES_DIR}/{source.text_guid}.txt"), source.text.encode("utf-8"))

@@ -26,6 +26,8 @@ from typing import Callable
 
 from ..codebook import Code, Codebook, Pattern, TokenTest
 from ..segment.segmenter import Block, PageTokens, Segmented
+from ..errors import CodebookError
+from .budget import REGEX_BUDGET, Expired, page_budget
 from .negation import negated as scope_negated
 
 _PARTS = re.compile(r"[-/]")
@@ -68,8 +70,10 @@ class _Entry:
 class Matcher:
     """A codebook compiled for matching."""
 
-    def __init__(self, codebook: Codebook, shortcuts: bool = True) -> None:
+    def __init__(self, codebook: Codebook, shortcuts: bool = True, regex_budget: float | None = REGEX_BUDGET) -> None:
         self.codebook = codebook
+        #: seconds each regular expression may search one page (None: no limit); see budget.py
+        self.regex_budget = regex_budget
         self.shortcuts = shortcuts  # False: search every sentence with every pattern (for tests)
         self.negative_qualifiers = frozenset(q.id for q in codebook.qualifiers if q.polarity == "negative")
         self.suggester = codebook.suggester
@@ -250,11 +254,22 @@ class Matcher:
         start, end = span
         lowered = page.text[start:end].lower()
         out = []
-        for regex, _, indexes in self._distinct.values():
-            found = regex.search(lowered)
-            if found:
-                out.extend((index, page.text[start + found.start():start + found.end()]) for index in indexes)
+        with page_budget(self.regex_budget) as timer:
+            for source, (regex, _, indexes) in self._distinct.items():
+                timer.start()
+                try:
+                    found = regex.search(lowered)
+                except Expired:
+                    raise self._too_slow(source, page) from None
+                if found:
+                    out.extend((index, page.text[start + found.start():start + found.end()]) for index in indexes)
         return out
+
+    def _too_slow(self, source: str, page: PageTokens) -> CodebookError:
+        entry = self.entries[self._distinct[source][2][0]]
+        return CodebookError(f"{self.codebook.path or 'codebook'}: line {entry.pattern.line}: regular expression "
+                             f"{source[:80]!r} took more than {self.regex_budget:g} s on one page (page {page.number}) "
+                             "and was stopped; bound its repeats (e.g. [^.;]{0,80}? instead of .*) and code again")
 
     def _page_regex_hits(self, page: PageTokens) -> tuple[dict, set]:
         bounds = sorted((s[0], s[1]) for block in page.blocks for s in block.sentences)
@@ -263,14 +278,20 @@ class Matcher:
         if len(lowered) != len(page.text):  # lowercasing changed the length: no shared offsets, search everything
             lowered = None
         out: dict[tuple[int, int], list[tuple[int, str]]] = defaultdict(list)
-        for regex, gate, indexes in self._distinct.values():
-            use_gate = lowered is not None and self.shortcuts
-            for k in (gate.sentences(lowered, bounds, starts) if use_gate else range(len(bounds))):
-                start, end = bounds[k]
-                found = regex.search(lowered[start:end] if lowered is not None else page.text[start:end].lower())
-                if found:
-                    matched = page.text[start + found.start():start + found.end()]
-                    out[(start, end)].extend((index, matched) for index in indexes)
+        with page_budget(self.regex_budget) as timer:
+            for source, (regex, gate, indexes) in self._distinct.items():
+                use_gate = lowered is not None and self.shortcuts
+                timer.start()  # the budget is per expression per page
+                try:
+                    for k in (gate.sentences(lowered, bounds, starts) if use_gate else range(len(bounds))):
+                        start, end = bounds[k]
+                        found = regex.search(lowered[start:end] if lowered is not None
+                                             else page.text[start:end].lower())
+                        if found:
+                            matched = page.text[start + found.start():start + found.end()]
+                            out[(start, end)].extend((index, matched) for index in indexes)
+                except Expired:
+                    raise self._too_slow(source, page) from None
         return out, set(bounds)
 
     @staticmethod

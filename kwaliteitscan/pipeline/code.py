@@ -24,8 +24,9 @@ from typing import Callable
 
 from ..codebook import Codebook, load_codebook
 from ..extract.corpus import MANIFEST, Entry, corpus_entries, drop_concepts, find_pdfs
-from ..errors import InputError
+from ..errors import CodebookError, InputError
 from ..extract.extractor import Cache, Document, extract_many
+from ..extract.ocr import require_tools as require_ocr
 from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..project.store import Project, default_db, run_label
@@ -97,6 +98,8 @@ def _task(args) -> tuple[str, tuple | None, str | None]:
     doc, pipeline, cache_root = args
     try:
         return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
+    except CodebookError:  # a pattern stopped by its time budget: the whole run stops, naming it
+        raise
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
         return doc.sha256, None, _failure(doc, exc)
 
@@ -106,16 +109,19 @@ def _task(args) -> tuple[str, tuple | None, str | None]:
 
 def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = None, db: Path | str | None = None,
                 *, jobs: int = 2, engine: str = "pdfium", cache: Cache | None = None,
-                on_event: Callable[[str, str], None] | None = None) -> CodingSummary:
-    """Code every PDF of `corpus` (a folder, or one PDF) and store the candidates in the project."""
+                on_event: Callable[[str, str], None] | None = None, ocr: bool = False) -> CodingSummary:
+    """Code every PDF and Word file of `corpus` (a folder, or one file) and store the candidates in
+    the project; `ocr` reads the pages without a text layer with Tesseract."""
     started = time.perf_counter()
     corpus = Path(corpus)
     if not corpus.exists():
         raise InputError(f"{corpus}: no such folder or file; give the corpus folder")
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    if ocr:
+        require_ocr()  # before anything is written: a missing Tesseract is one line, not a failed batch
     pdfs = find_pdfs([corpus])
     if not pdfs:
-        raise InputError(f"{corpus}: no PDF files found; put the agendas (*.pdf) in this folder")
+        raise InputError(f"{corpus}: no PDF or Word files found; put the agendas (*.pdf, *.docx) in this folder")
     root = corpus if corpus.is_dir() else corpus.parent
     kept, notes = drop_concepts(root, corpus_entries(root, pdfs))
     pdfs = [e.path for e in kept]
@@ -138,21 +144,33 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         project.set_meta("pipeline", pipeline)
         project.set_meta("suggester", suggester or "")
         mark = time.perf_counter()
-        outcomes = extract_many(pdfs, engine, cache, jobs=jobs,
-                                on_done=lambda o: notify("extracted", o.path.name))
+        outcomes = extract_many(pdfs, engine, cache, jobs=jobs, ocr=ocr,
+                                on_done=lambda o: notify("extracted", o.path.name),
+                                while_extracting=lambda: _start_spacy(book))
+        # a text read another way (OCR on or off) is coded again, even when codebook and pipeline are unchanged
+        engines = {d["sha256"]: d["engine"] for d in project.documents(active_only=False)}
         summary.stage_seconds["extract"] = time.perf_counter() - mark
+        if cache.unwritable:
+            summary.notes.append(f"{cache.root}: the cache folder cannot be written ({cache.unwritable}); coding goes "
+                                 "on without it, and the next run extracts again - set KWALITEITSCAN_CACHE to a "
+                                 "writable folder")
         todo: list[tuple[Document, Entry]] = []
+        first_of: dict[str, Entry] = {}  # content sha -> the file that agenda is coded as
         for outcome in outcomes:
             if outcome.error:
                 summary.failed.append((str(outcome.path), outcome.error))
                 notify("failed", outcome.error)
                 continue
             doc, entry = outcome.document, entries[outcome.path]
+            if doc.sha256 in first_of:
+                summary.notes.append(_duplicate_note(first_of[doc.sha256], entry))
+                continue
+            first_of[doc.sha256] = entry
             summary.documents += 1
             summary.pages += len(doc.pages)
             summary.warnings.extend((doc.document, w) for w in doc.warnings)
             if (project.document_state(doc.sha256) == (book.sha256, pipeline, suggester)
-                    and project.has_passages(doc.sha256)):
+                    and engines.get(doc.sha256) == doc.engine and project.has_passages(doc.sha256)):
                 project.update_document_meta(doc.sha256, doc.document, entry.institution, entry.year)
                 notify("unchanged", doc.document)
             else:
@@ -183,6 +201,28 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     return summary
 
 
+def _start_spacy(book: Codebook) -> None:
+    """Load spaCy (about 1.5 s) while the extraction workers run: a new file is to be segmented
+    anyway, and the workers of the coding stage inherit it. A failure waits for that stage."""
+    from ..errors import ModelError
+    from ..segment.nlp import load_pipeline
+
+    try:
+        load_pipeline(book.language)
+    except ModelError:
+        pass
+
+
+def _duplicate_note(first: Entry, copy: Entry) -> str:
+    """The rule for one content under two names: the project keys an agenda by its content, so it
+    is coded once, as the first file in path order; the copy is named, never merged silently."""
+    def named(e: Entry) -> str:
+        return f"{e.path.name} ({e.institution} {e.year or ''})".replace(" )", ")")
+
+    return (f"{named(copy)} has the same content as {named(first)}: coded once, as {first.path.name}; "
+            "remove the copy, or replace it with the agenda it should be")
+
+
 def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
     if not todo:
         return
@@ -191,6 +231,8 @@ def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
         for doc, entry in todo:
             try:
                 yield doc, entry, code_one(doc, book, pipeline, cache_root), None
+            except CodebookError:
+                raise
             except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
                 yield doc, entry, None, _failure(doc, exc)
         return

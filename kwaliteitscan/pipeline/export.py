@@ -45,7 +45,7 @@ def export_project(corpus: Path, fmt: str, *, db: Path | None = None, out: Path 
         return _pending(corpus, fmt, db, out, coder, limit, theme)
     if limit is not None or theme is not None:
         raise UsageError("--limit and --theme go with --pending (the next passages of a coder's review queue)")
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         if fmt == "gold":
             return _gold(project, out, coder, final)
         if fmt in ("qdpx", "qdc"):
@@ -109,7 +109,7 @@ def _pending(corpus: Path, fmt: str, db: Path | None, out: Path | None, coder: s
         raise UsageError("--pending needs --coder NAME: each coder's queue learns from their own decisions only")
     if fmt not in ("csv", "xlsx", "jsonl"):
         raise UsageError("--pending writes csv, xlsx or jsonl")
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         book = project_codebook(project)
         if theme is not None and theme not in book.theme_ids:
             raise UsageError(f"unknown theme {theme!r}; one of {', '.join(book.theme_ids)}")

@@ -18,7 +18,7 @@ from ..review.queue import ReviewQueue, bundled_prior
 def report_with_search(corpus: Path, db: Path | None = None, coder: str | None = None,
                        final: bool = False) -> Report:
     """`report.load_report`, plus each agenda's search state (InstitutionReport.search)."""
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         book = project_codebook(project)
         built = report_from_project(project, book, coder, final)
         coders = [coder] if coder else project.coders()

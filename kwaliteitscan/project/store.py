@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -106,11 +107,20 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class Project:
     """An open project database."""
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
+        #: the backup made before a migration, if one was needed
+        self.backup_path = None
+        if readonly:
+            self.db = _connect_readonly(self.path, lock_timeout)
+            if self.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return
+            # an older project is brought up to date first (backed up), which needs a writable open
+            self.db.close()
+            self.readonly = False
         self.db = _connect(self.path, lock_timeout)
         try:
-            #: the backup made before a migration, if one was needed
             self.backup_path = _migrate(self.db, self.path)
         except BaseException:
             self.db.close()
@@ -468,6 +478,13 @@ def _translate(exc: sqlite3.Error, path: Path) -> ProjectError:
     if "locked" in text or "busy" in text:
         return ProjectError(f"{path}: the project is locked by another kwaliteitscan process; wait for it to "
                             "finish and run again")
+    if "full" in text or "no space" in text:
+        return ProjectError(f"{path}: the disk is full; free some space and run again (what was saved before "
+                            "stays saved)")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return ProjectError(f"{path}: the project cannot be written here (a read-only file, folder or disk); "
+                            "copy the folder somewhere writable, or use a command that only reads (report, "
+                            "export, agreement, integrity, backup)")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return ProjectError(f"{path}: the project file is damaged ({exc}); restore it from a backup or run "
                             "`kwaliteitscan integrity`")
@@ -482,20 +499,10 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, timeout=timeout)
         db.row_factory = sqlite3.Row
         if existed:
-            with path.open("rb") as handle:
-                header = handle.read(16)
-            if header != b"SQLite format 3\x00":
-                raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another "
-                                   "--db path")
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            if app_id != APPLICATION_ID:
-                raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db "
-                                   "path")
-        db.execute("PRAGMA journal_mode=WAL")
+            _check_header(db, path)
+        _wal(db, timeout)
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
-        if not existed:
-            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
     except sqlite3.DatabaseError as exc:
         if db is not None:
             db.close()
@@ -504,6 +511,100 @@ def _connect(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _connect_readonly(path: Path, timeout: float = LOCK_TIMEOUT) -> sqlite3.Connection:
+    """A connection that can never change the project (`mode=ro`), for the commands that only read it.
+
+    On a read-only folder or mount SQLite cannot make the WAL's shared-memory file; the project is
+    then opened `immutable`, which is sound there because nothing can write it either, unless a
+    previous writer left changes in its -wal file that only a writable open can fold back in."""
+    uri = path.resolve().as_uri()
+    db = None
+    try:
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+            _check_header(db, path)
+        except sqlite3.OperationalError as exc:
+            if db is not None:
+                db.close()
+                db = None
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise ProjectError(f"{path}: the project cannot be read here: its folder is read-only and the "
+                                   f"last session's changes are still in {wal.name}; open it once where it can "
+                                   "be written (any kwaliteitscan command), then copy it back") from exc
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, timeout=timeout)
+            _check_header(db, path)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        if db is not None:
+            db.close()
+        raise _translate(exc, path) from exc
+    except ProjectError:
+        if db is not None:
+            db.close()
+        raise
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def _wal(db: sqlite3.Connection, timeout: float) -> None:
+    """WAL mode. Switching a new file to it takes an exclusive lock without SQLite's busy handler,
+    so processes racing on a new project retry here, within the lock timeout, instead of failing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _check_header(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file that is not a kwaliteitscan project, asking SQLite itself. The file is never
+    opened by Python while SQLite may hold it: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, and with them the lock by which another process's WAL
+    connection sees that this one is still using the -wal file (it would delete it under us)."""
+    try:
+        db.execute("BEGIN")  # one snapshot for the checks below, while a racing process may commit
+        try:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            fresh = app_id == 0 and _being_created(db)
+        finally:
+            _rollback(db)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) and not _sqlite_magic(path):
+            raise ProjectError(f"{path}: not a kwaliteitscan project (not an SQLite file); choose another --db "
+                               "path") from exc
+        raise
+    if app_id == APPLICATION_ID or fresh:
+        return
+    raise ProjectError(f"{path}: an SQLite file, but not a kwaliteitscan project; choose another --db path")
+
+
+def _sqlite_magic(path: Path) -> bool:
+    """Whether the file starts as an SQLite file does; read only after SQLite refused the file."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _being_created(db: sqlite3.Connection) -> bool:
+    """A file that another kwaliteitscan process has just made and not yet given its schema: no
+    tables, no version, no application id (which the first migration writes with the schema)."""
+    return (db.execute("PRAGMA application_id").fetchone()[0] == 0
+            and db.execute("PRAGMA user_version").fetchone()[0] == 0
+            and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
@@ -516,10 +617,17 @@ def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
             raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
         if 0 < version < SCHEMA_VERSION and db.execute("SELECT 1 FROM decisions LIMIT 1").fetchone():
             made = backup_connection(db, path, f"before-schema-{SCHEMA_VERSION}")
-        for number in range(version, SCHEMA_VERSION):
+        while version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
-            MIGRATIONS[number](db)
-            db.execute(f"PRAGMA user_version={number + 1}")
+            # read again under the write lock: a process racing on the same new project may have
+            # applied this step while we waited for the lock
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                if version == 0:
+                    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                MIGRATIONS[version](db)
+                version += 1
+                db.execute(f"PRAGMA user_version={version}")
             db.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         _rollback(db)

@@ -15,7 +15,7 @@ def load_report(corpus: Path, db: Path | None = None, coder: str | None = None, 
     from ..project import open_project, project_codebook
     from .model import report_from_project
 
-    with open_project(corpus, db) as project:
+    with open_project(corpus, db, readonly=True) as project:
         return report_from_project(project, project_codebook(project), coder, final)
 
 

@@ -6,14 +6,19 @@ script; it loads nothing from anywhere, so it works offline and can be mailed as
 What the page holds, in order:
 1. a header: title, codebook (name, version, first 12 characters of the sha256), pipeline,
    basis of the decisions and date, plus a legend of symbols and borders;
-2. the matrix: institutions (with year) x the themes of the codebook. Each cell gives the
+2. the matrix: institutions (with year), their three figures (themes present, themes reviewed,
+   checklist points that apply; docs/reports.md) and the themes of the codebook; the name and
+   figure heads sort the rows (inline script; without it the order stays alphabetical). Below
+   1400 px the cells drop the symbol and review state so the matrix fits without scrolling
+   sideways down to 1024 px. Each cell gives the
    status as a word *and* a symbol (● aanwezig, ◐ onduidelijk, ○ afwezig), whether it
    rests on reviewed decisions (solid border, "✓ beoordeeld") or on unreviewed
    suggestions (dashed border, "suggestie"), and the review state (geen kandidaten, alles
    verworpen, nog niet beoordeeld, deels beoordeeld);
 3. the corpus summary (`Report.summary()`) and an overview of the checklist points;
 4. per institution: the checklist "Wat kan er beter?" (applying points first, with
-   explanation, reason and the pages it rests on) and the evidence per theme: quote,
+   explanation, reason and the pages it rests on; a point that does not apply shows only its
+   label and reason, in grey, not its explanation, which describes a shortcoming) and the evidence per theme: quote,
    document, "p. N", qualifiers, polarity and decision.
 
 Interaction: every matrix cell is a link to its evidence section further down the page
@@ -37,14 +42,12 @@ import hashlib
 from html import escape
 
 from ..codebook import Codebook
-from .model import STATE_NL, STATUS_NL, ChecklistItem, Evidence, InstitutionReport, Report, ThemeCell
+from .labels import DECISION_NL, POLARITY_NL
+from .model import FIGURES_NL, STATE_NL, STATUS_NL, ChecklistItem, Evidence, InstitutionReport, Report, ThemeCell
 
 TITLE = "Kwaliteitsagenda's en stagediscriminatie"
 
 SYMBOL = {"present": "●", "unclear": "◐", "absent": "○"}
-POLARITY_NL = {"positive": "positief", "negative": "negatief (tegenbewijs)"}
-DECISION_NL = {"pending": "nog niet beoordeeld (suggestie)", "confirmed": "bevestigd", "rejected": "verworpen",
-               "uncertain": "twijfelachtig"}
 _STATUSES = frozenset(STATUS_NL)
 _STATES = frozenset(STATE_NL)
 _DECISIONS = frozenset(DECISION_NL)
@@ -89,11 +92,21 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: .92em; }
 html.js .hint { display: block; }
 table { border-collapse: separate; border-spacing: 4px; width: 100%; }
 .rol { overflow-x: auto; }
-.matrix { table-layout: fixed; margin-left: -4px; min-width: 1180px; }
+.matrix { table-layout: fixed; margin-left: -4px; }
 .matrix th { font-size: .82em; text-align: left; vertical-align: bottom; padding: 4px 4px 6px;
   overflow-wrap: break-word; hyphens: auto; line-height: 1.25; }
-.matrix th.instelling-kop, .matrix tbody th { width: 15%; }
-.matrix tbody th { font-size: .9em; vertical-align: middle; padding: 4px 6px 4px 4px;
+.matrix th.instelling-kop, .matrix tbody th { width: 12%; }
+.matrix th.cijfer-kop { width: 5%; }
+.matrix td.cijfer { text-align: center; vertical-align: middle; font-weight: bold; font-size: .95em;
+  background: var(--achter); border-radius: 4px; }
+.matrix td.cijfer .van { font-weight: normal; color: var(--zacht); font-size: .8em; }
+.sorteer button { font: inherit; font-weight: bold; color: inherit; background: none; border: 0; padding: 0;
+  text-align: left; cursor: default; hyphens: manual; width: 100%; }
+html.js .sorteer button { cursor: pointer; text-decoration: underline dotted; }
+html.js .sorteer .pijl::after { content: " ↕"; color: var(--zacht); }
+html.js .sorteer[aria-sort="ascending"] .pijl::after { content: " ▲"; color: var(--tekst); }
+html.js .sorteer[aria-sort="descending"] .pijl::after { content: " ▼"; color: var(--tekst); }
+.matrix tbody th { font-size: .9em; vertical-align: top; padding: 6px 6px 4px 4px;
   overflow-wrap: anywhere; }
 .matrix tbody th a { color: var(--tekst); }
 .matrix td { padding: 0; vertical-align: top; height: 1px; }
@@ -102,7 +115,7 @@ table { border-collapse: separate; border-spacing: 4px; width: 100%; }
   text-decoration: none; color: var(--tekst); font-size: .82em; line-height: 1.3; }
 a.cel:hover, a.cel:focus { outline: 3px solid #1a56c4; outline-offset: 1px; }
 a.cel.gekozen { outline: 3px solid #1a56c4; outline-offset: 1px; }
-.cel .status { display: block; font-weight: bold; font-size: 1.12em; white-space: nowrap; }
+.cel .status { display: block; font-weight: bold; font-size: 1em; }
 .cel .sym { font-size: 1.15em; }
 .cel .merk, .cel .staat, .cel .aantal { display: block; }
 .cel .aantal { color: var(--zacht); }
@@ -130,10 +143,11 @@ a.cel.gekozen { outline: 3px solid #1a56c4; outline-offset: 1px; }
 .punt { border: 1px solid var(--lijn); border-left-width: 6px; border-radius: 4px; padding: 8px 12px;
   margin: 0 0 8px; break-inside: avoid; }
 .punt.geldt { border-left-color: var(--afwezig-rand); background: #fdf5f5; }
-.punt.geldt-niet { border-left-color: var(--aanwezig-rand); }
+.punt.geldt-niet { border-left-color: var(--lijn); background: var(--achter); color: var(--zacht); padding: 4px 12px; }
+.punt.geldt-niet .kop { font-weight: normal; color: var(--tekst); }
 .punt p { margin: 3px 0; }
 .punt .kop { font-weight: bold; }
-.punt .label-geldt { display: inline-block; min-width: 7.5em; }
+.punt .label-geldt { display: inline-block; }
 .punt .reden { font-size: .92em; }
 .punt .refs { font-size: .88em; color: var(--zacht); }
 .bewijs { border: 1px solid var(--lijn); border-radius: 6px; padding: 10px 14px; margin: 0 0 12px;
@@ -172,11 +186,22 @@ footer { max-width: 1500px; margin: 30px auto 0; padding: 10px 24px 24px; color:
 #paneel-inhoud .bewijs { border: 0; padding: 0; margin: 0; background: none; }
 #paneel-inhoud .terug { display: none; }
 #paneel-sluit { font: inherit; padding: 3px 12px; cursor: pointer; }
+@media (max-width: 1399px) {
+  .matrix { border-spacing: 2px; }
+  .matrix th { font-size: .74em; padding: 2px 2px 4px; }
+  .matrix tbody th { font-size: .8em; }
+  .matrix th.instelling-kop, .matrix tbody th { width: 11%; }
+  .matrix th.cijfer-kop { width: 6%; }
+  .cel { min-height: 0; padding: 3px 4px; font-size: .72em; }
+  .cel .status { white-space: normal; font-size: 1.05em; }
+  .cel .sym, .cel .staat { display: none; }
+}
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { font-size: 10pt; }
   header, main, footer { max-width: none; padding: 0; }
-  #paneel, .hint, .terug { display: none !important; }
+  #paneel, .hint, .terug, .sorteer .pijl { display: none !important; }
+  .sorteer button { text-decoration: none !important; }
   a { color: inherit; text-decoration: none; }
   .matrix tr, .overzicht tr { break-inside: avoid; }
   .matrix thead, .overzicht thead { display: table-header-group; }
@@ -222,15 +247,37 @@ _SCRIPT = """
   document.getElementById('paneel-sluit').addEventListener('click', sluit);
   document.getElementById('paneel-naar').addEventListener('click', function () { paneel.hidden = true; });
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !paneel.hidden) { sluit(); } });
+  var tabel = document.querySelector('table.matrix');
+  function naam(rij) { return rij.cells[0].textContent; }
+  if (tabel && tabel.tBodies.length) {
+    tabel.querySelectorAll('thead button[data-kolom]').forEach(function (knop) {
+      knop.addEventListener('click', function () {
+        var kolom = Number(knop.getAttribute('data-kolom'));
+        var kop = knop.parentNode;
+        var op = kop.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
+        tabel.querySelectorAll('thead th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+        kop.setAttribute('aria-sort', op);
+        var body = tabel.tBodies[0];
+        var rijen = Array.prototype.slice.call(body.rows);
+        rijen.sort(function (a, b) {
+          var r = kolom === 0 ? naam(a).localeCompare(naam(b), 'nl')
+            : Number(a.cells[kolom].getAttribute('data-v')) - Number(b.cells[kolom].getAttribute('data-v'));
+          if (op === 'descending') { r = -r; }
+          return r || naam(a).localeCompare(naam(b), 'nl');
+        });
+        rijen.forEach(function (rij) { body.appendChild(rij); });
+      });
+    });
+  }
 })();
 """
 
 
-def _csp_hash(text: str) -> str:
+def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-CSP = (f"default-src 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_SCRIPT)}; "
+CSP = (f"default-src 'none'; style-src {csp_hash(_CSS)}; script-src {csp_hash(_SCRIPT)}; "
        "img-src 'none'; base-uri 'none'; form-action 'none'")
 
 
@@ -400,19 +447,43 @@ def _cell(i: int, j: int, cell: ThemeCell | None) -> str:
             + "".join(lines) + "</a></td>")
 
 
+#: short column heads for the figures, with soft hyphens so narrow columns break them cleanly
+FIGURE_SHORT = {"themes_present": "aan\u00adwe\u00adzig", "themes_reviewed": "be\u00adoor\u00addeeld",
+                "checklist_applies": "ver\u00adbe\u00adter\u00adpun\u00adten"}
+
+
+def _sort_head(label: str, column: int, title: str, cls: str = "") -> str:
+    """A column head that the inline script sorts by (a plain label without script)."""
+    return (f"<th scope=\"col\" class=\"sorteer {cls}\"><button type=\"button\" data-kolom=\"{column}\" "
+            f"title=\"{esc(title)}\">{label}<span class=\"pijl\" aria-hidden=\"true\"></span></button></th>")
+
+
 def _matrix(report: Report) -> str:
     themes = report.codebook.themes
     head = "".join(f"<th scope=\"col\">{esc(hyphenate(t.label))}</th>" for t in themes)
+    n_points = len(report.codebook.checklist)
+    maxima = {"themes_present": len(themes), "themes_reviewed": len(themes), "checklist_applies": n_points}
+    figure_heads = "".join(
+        _sort_head(esc(FIGURE_SHORT[key]), k + 1, f"sorteer op {FIGURES_NL[key]} (van de {maxima[key]})",
+                   "cijfer-kop")
+        for k, key in enumerate(FIGURES_NL))
     rows = []
     for i, inst in enumerate(report.institutions):
+        figures = inst.figures()
+        numbers = "".join(f"<td class=\"cijfer\" data-v=\"{figures[key]}\">{figures[key]}"
+                          f"<span class=\"van\">/{maxima[key]}</span></td>" for key in FIGURES_NL)
         cells = "".join(_cell(i, j, inst.themes.get(t.id)) for j, t in enumerate(themes))
-        rows.append(f"<tr><th scope=\"row\"><a href=\"#inst-{i}\">{esc(_institution_name(inst))}</a></th>{cells}</tr>")
+        rows.append(f"<tr><th scope=\"row\"><a href=\"#inst-{i}\">{esc(_institution_name(inst))}</a></th>"
+                    f"{numbers}{cells}</tr>")
     if not rows:
-        rows.append(f"<tr><td colspan=\"{len(themes) + 1}\">Geen instellingen in dit rapport.</td></tr>")
+        rows.append(f"<tr><td colspan=\"{len(themes) + 1 + len(FIGURES_NL)}\">Geen instellingen in dit rapport.</td></tr>")
     return ("<section id=\"matrix\">\n<h2>Matrix: instellingen × thema's</h2>\n"
+            "<p class=\"hint\">Klik op een kolomkop (instelling, aanwezig, beoordeeld, verbeterpunten) om te "
+            "sorteren; nog eens klikken keert de volgorde om.</p>\n"
             "<div class=\"rol\"><table class=\"matrix\">\n<thead><tr>"
-            "<th scope=\"col\" class=\"instelling-kop\">Instelling (jaar)</th>"
-            f"{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n</section>\n")
+            + _sort_head("Instelling (jaar)", 0, "sorteer op naam", "instelling-kop")
+            + f"{figure_heads}{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n"
+            "</section>\n")
 
 
 # --------------------------------------------------------------------------- summary and checklist overview
@@ -451,13 +522,16 @@ def _checklist_overview(report: Report) -> str:
 
 def _checklist_item(item: ChecklistItem, frag_ids: dict[str, str]) -> str:
     state = "geldt" if item.applies else "geldt-niet"
-    tag = "⚠ Geldt" if item.applies else "✓ Geldt niet"
+    tag = "⚠ Verbeterpunt:" if item.applies else "Geen verbeterpunt:"
     refs = []
     for ev in item.evidence:
         text = f"{esc(ev.document)} p. {esc(ev.page)}"
         anchor = frag_ids.get(ev.candidate_id)
         refs.append(f"<a href=\"#{anchor}\">{text}</a>" if anchor else text)
     ref_text = ", ".join(refs) if refs else "geen positief bewijs gevonden"
+    if not item.applies:  # no explanation: it describes the shortcoming, which this agenda does not have
+        return (f"<li class=\"punt {state}\"><p class=\"kop\"><span class=\"label-geldt\">{tag}</span> "
+                f"{esc(item.label)}</p><p class=\"reden\">{esc(item.reason)}</p></li>")
     return (f"<li class=\"punt {state}\"><p class=\"kop\"><span class=\"label-geldt\">{tag}</span> "
             f"{esc(item.label)}</p>"
             f"<p>{esc(item.explanation)}</p>"

@@ -7,6 +7,9 @@ import re
 from .model import STATUS_NL
 
 SYMBOL = {"present": "●", "unclear": "◐", "absent": "○"}
+POLARITY_NL = {"positive": "positief", "negative": "negatief (tegenbewijs)"}
+DECISION_NL = {"pending": "nog niet beoordeeld (suggestie)", "confirmed": "bevestigd", "rejected": "verworpen",
+               "uncertain": "twijfelachtig"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]!#<>|])")
 
 
@@ -23,3 +26,12 @@ def cell_text(cell, reviewed_mark: bool = True) -> str:
 
 def display_name(inst) -> str:
     return f"{inst.institution} ({inst.year})" if inst.year else inst.institution
+
+
+def cut_at_word(text: str, width: int = 240) -> str:
+    """`text` on one line, cut at a word with an ellipsis when longer than `width` (never mid-word)."""
+    text = " ".join((text or "").split())
+    if len(text) <= width:
+        return text
+    cut = text[:width + 1].rsplit(" ", 1)[0] if " " in text[:width + 1] else text[:width]
+    return cut.rstrip(",;:") + " …"

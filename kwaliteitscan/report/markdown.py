@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .labels import cell_text, display_name, md_escape
-from .model import STATE_NL, Report
+from .model import FIGURES_NL, STATE_NL, Report
 
 
 def render_markdown(report: Report) -> str:
@@ -12,12 +12,15 @@ def render_markdown(report: Report) -> str:
            f"Codeboek {md_escape(book.name)} {md_escape(book.version)} ({book.sha256[:12]}); pipeline "
            f"{md_escape(report.pipeline)}; {md_escape(report.basis)}; {report.created}.", "",
            "Legenda: ● aanwezig, ◐ onduidelijk, ○ afwezig; ✓ beoordeeld, ? (nog) niet volledig beoordeeld "
-           "(suggestie).", "", "## Overzicht", ""]
-    out.append("| instelling | " + " | ".join(md_escape(t.label) for t in book.themes) + " |")
-    out.append("|---" * (len(book.themes) + 1) + "|")
+           "(suggestie). Cijfers per agenda: thema's aanwezig en beoordeeld (van de "
+           f"{len(book.themes)}), verbeterpunten die gelden (van de {len(book.checklist)}).", "", "## Overzicht", ""]
+    out.append("| instelling | " + " | ".join(FIGURES_NL.values()) + " | "
+               + " | ".join(md_escape(t.label) for t in book.themes) + " |")
+    out.append("|---" * (len(book.themes) + 1 + len(FIGURES_NL)) + "|")
     for inst in report.institutions:
-        out.append(f"| {md_escape(display_name(inst))} | " + " | ".join(
-            cell_text(inst.themes[t.id]) for t in book.themes) + " |")
+        figures = inst.figures()
+        out.append(f"| {md_escape(display_name(inst))} | " + " | ".join(str(figures[k]) for k in FIGURES_NL) + " | "
+                   + " | ".join(cell_text(inst.themes[t.id]) for t in book.themes) + " |")
     out += ["", "## Samenvatting", ""] + [f"- {md_escape(line)}" for line in report.summary()]
     for inst in report.institutions:
         out += ["", f"## {md_escape(display_name(inst))}", "", "Documenten: " + ", ".join(md_escape(d) for d in inst.documents),

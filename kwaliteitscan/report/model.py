@@ -26,8 +26,9 @@ from datetime import date, datetime, timezone
 from ..codebook import Codebook
 from .status import rule_holds, theme_status
 
-#: version of the JSON report's shape: 2 added "contract", "summary" and each institution's "search"
-JSON_CONTRACT = 2
+#: version of the JSON report's shape: 2 added "contract", "summary" and each institution's "search";
+#: 3 added each institution's "figures"
+JSON_CONTRACT = 3
 STATUS_NL = {"present": "aanwezig", "absent": "afwezig", "unclear": "onduidelijk"}
 STATE_NL = {"no_candidates": "geen kandidaten", "all_rejected": "alles verworpen", "not_reviewed": "nog niet beoordeeld",
             "partly_reviewed": "deels beoordeeld", "reviewed": "beoordeeld"}
@@ -82,6 +83,18 @@ class InstitutionReport:
     checklist: list[ChecklistItem]
     #: how far the review queue of this agenda was worked (Dutch; None when nobody reviewed along the queue)
     search: str | None = None
+
+    def figures(self) -> dict[str, int]:
+        """The figures an agenda is ranked by (docs/reports.md): themes present, themes whose every
+        candidate has a decision, and checklist points that apply."""
+        return {"themes_present": sum(1 for c in self.themes.values() if c.status == "present"),
+                "themes_reviewed": sum(1 for c in self.themes.values() if c.reviewed),
+                "checklist_applies": sum(1 for c in self.checklist if c.applies)}
+
+
+#: the figures in Dutch, as column heads
+FIGURES_NL = {"themes_present": "thema's aanwezig", "themes_reviewed": "thema's beoordeeld",
+              "checklist_applies": "verbeterpunten"}
 
 
 @dataclass
@@ -139,6 +152,7 @@ class Report:
                            for tid, cell in inst.themes.items()},
                 "checklist": [{"id": c.id, "applies": c.applies, "reason": c.reason} for c in inst.checklist],
                 "search": inst.search,
+                "figures": inst.figures(),
             } for inst in self.institutions],
         }
 
@@ -228,25 +242,25 @@ def checklist_for(codebook: Codebook, cells: dict[str, ThemeCell]) -> list[Check
     items = []
     for point in codebook.checklist:
         applies = rule_holds(point.applies_when, by_theme, status_of)
-        themes = _rule_themes(point.applies_when)
+        themes = rule_themes(point.applies_when)
         reason = _reason(codebook, point.applies_when, cells, applies)
         shown = [e for t in themes for e in by_theme.get(t, []) if e.polarity == "positive"][:5]
         items.append(ChecklistItem(point.id, point.label, point.explanation, applies, reason, shown))
     return items
 
 
-def _rule_themes(rule: dict) -> list[str]:
+def rule_themes(rule: dict) -> list[str]:
     if "all" in rule or "any" in rule:
-        return [t for r in rule.get("all", rule.get("any", [])) for t in _rule_themes(r)]
+        return [t for r in rule.get("all", rule.get("any", [])) for t in rule_themes(r)]
     if "not" in rule:
-        return _rule_themes(rule["not"])
+        return rule_themes(rule["not"])
     return [rule["theme"]]
 
 
 def _reason(codebook: Codebook, rule: dict, cells: dict[str, ThemeCell], applies: bool) -> str:
     """A Dutch sentence saying what the point rests on."""
     parts = []
-    for theme_id in dict.fromkeys(_rule_themes(rule)):
+    for theme_id in dict.fromkeys(rule_themes(rule)):
         cell = cells[theme_id]
         label = codebook.theme(theme_id).label
         pages = sorted({(e.document, e.page) for e in cell.evidence if e.decision != "rejected"

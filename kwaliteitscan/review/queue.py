@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CodebookError
+from ..files import write_cache
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
 
 THEMES = ("acknowledgement", "goals", "monitoring", "social_norm", "professionals", "reporting_desk",
@@ -697,7 +698,6 @@ def _cached_features(passages: list[Passage], prior: Prior) -> tuple:
     """Queue.features, kept in the cache folder by a hash of the passages (keys and evidence) and of
     the prior, so opening the same project again skips the featurising."""
     import hashlib
-    import os
 
     from ..extract.extractor import default_cache_dir
 
@@ -712,11 +712,6 @@ def _cached_features(passages: list[Passage], prior: Prior) -> tuple:
     except (OSError, ValueError, KeyError):
         pass
     (indptr, indices, data), width = Queue.features(passages, prior)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
-        np.savez(tmp, indptr=indptr, indices=indices, data=data, width=np.array(width))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    write_cache(path, lambda tmp: np.savez(tmp, indptr=indptr, indices=indices, data=data, width=np.array(width)),
+                suffix=".npz")  # a cache that cannot be written only costs time
     return (indptr, indices, data), width

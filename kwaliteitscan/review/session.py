@@ -12,7 +12,7 @@ the final decision (role 'final').
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..project.store import Project
 
@@ -41,7 +41,9 @@ class ReviewSession:
     queue: list[dict] = field(default_factory=list)
     position: int = 0
     pending: Pending = field(default_factory=Pending)
-    history: list[tuple[int, dict]] = field(default_factory=list)  # (queue position, candidate) per decision
+    #: per decision of this session: (queue position, candidate, the edits that went with it), so undo can
+    #: give the coder back the note and the flipped polarity they had typed
+    history: list[tuple[int, dict, Pending]] = field(default_factory=list)
     #: the codebook: with it (and not resolving) the session follows the review queue over every passage
     book: object = None
     worklist: object = None
@@ -126,7 +128,7 @@ class ReviewSession:
         self.project.add_decision(cand, self.coder, decision, theme=theme or cand["theme"],
                                   polarity=self.pending.polarity or cand["polarity"], note=self.pending.note,
                                   codebook_version=self.codebook_version, role=self.role)
-        self.history.append((self.position, cand))
+        self.history.append((self.position, cand, replace(self.pending)))
         self.pending = Pending()
         self.position += 1
         if self.worklist is not None and cand.get("passage_key"):
@@ -187,10 +189,11 @@ class ReviewSession:
             self.position += 1
 
     def undo(self) -> dict | None:
-        """Take the last decision of this session back (a 'pending' row in the log) and return to it."""
+        """Take the last decision of this session back (a 'pending' row in the log) and return to it, with
+        the note and polarity that went with it pending again: deciding once more records them again."""
         if not self.history:
             return None
-        position, cand = self.history.pop()
+        position, cand, edits = self.history.pop()
         self.project.add_decision(cand, self.coder, "pending", note="undo", codebook_version=self.codebook_version,
                                   role=self.role)
         for extra in [c for pos, c in self.added if pos == position]:  # the themes added to it go back too
@@ -198,7 +201,7 @@ class ReviewSession:
                                       codebook_version=self.codebook_version, role=self.role)
         self.added = [(pos, c) for pos, c in self.added if pos != position]
         self.position = position
-        self.pending = Pending()
+        self.pending = edits
         if self.worklist is not None and cand.get("passage_key"):
             self.worklist.forget(cand["passage_key"])
             self.queue = _Joined(self.queue[:position] + [cand], self.worklist.items(theme=self.theme),

@@ -45,8 +45,21 @@ class Keys:
             char = self.stream.read(1)
             if char == "":
                 return "q"  # end of input: quit cleanly
+            if char == "\x1b":
+                self._swallow_escape()
+                continue
             if char not in "\r\n":
                 return char
+
+    def _swallow_escape(self) -> None:
+        """Read past the rest of an escape sequence (an arrow key sends ESC [ C, ESC O D): its last byte is
+        a letter that must never count as a decision key. Navigation keys do nothing in this loop."""
+        lead = self.stream.read(1)
+        if lead == "O":
+            self.stream.read(1)
+        elif lead == "[":
+            while (char := self.stream.read(1)) and not ("@" <= char <= "~"):
+                pass
 
     def line(self, prompt: str, console) -> str:
         console.print(prompt, end="")

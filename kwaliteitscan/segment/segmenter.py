@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..extract.extractor import Document, default_cache_dir
+from ..files import write_cache
 
 SEGMENT_VERSION = "4"
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
@@ -268,10 +268,9 @@ def load_cached(sha: str, pipeline: str, root: Path | None = None, engine: str =
 
 def store_cached(seg: Segmented, root: Path | None = None) -> None:
     path = _cache_path(seg.sha256, seg.pipeline, root, seg.engine)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(to_json(seg), ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(to_json(seg), ensure_ascii=False, separators=(",", ":"))
+    # unwritable: the extraction cache beside it says so once (Cache.unwritable); this only costs time
+    write_cache(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def segmented(doc: Document, language: str, pipeline: str, cache_root: Path | None = None):

@@ -54,3 +54,33 @@ def test_a_theme_without_an_id_is_reported_at_its_line(tmp_path):
     text = HEAD + "        patterns: [doel]\n  :\n    label: X\n    definition: X\n    codes: {}\n"
     with pytest.raises(CodebookError, match=r"t\.yaml:11:"):
         parse_codebook(text, "t.yaml")
+
+
+@pytest.mark.parametrize("command", ["code", "audit"])
+def test_a_bad_codebook_leaves_the_project_untouched_and_makes_none(tmp_path, make_pdf, command):
+    import hashlib
+
+    from typer.testing import CliRunner
+
+    from kwaliteitscan.cli import app
+    from kwaliteitscan.pipeline.code import code_corpus
+
+    from ..conftest import DATA_DIR
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    pdf = make_pdf("# Stage\n\nWij erkennen dat stagediscriminatie een probleem is.\n", name="corpus/roc-aap-2024.pdf")
+    project = code_corpus(folder, DATA_DIR / "mini.yaml", jobs=1).db
+    before = hashlib.sha256(project.read_bytes()).hexdigest()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HEAD + '        patterns:\n          - {regex: "(\\\\d+)*x"}\n', encoding="utf-8")
+    target = str(folder) if command == "code" else str(pdf)
+    result = CliRunner().invoke(app, [command, target, "--codebook", str(bad)])
+    assert result.exit_code == 4 and "bad.yaml:" in result.output, result.output
+    assert hashlib.sha256(project.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["kwaliteitscan.sqlite", "roc-aap-2024.pdf"]
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "roc-noot-2024.pdf").write_bytes(pdf.read_bytes())
+    result = CliRunner().invoke(app, ["code", str(fresh), "--codebook", str(bad)])
+    assert result.exit_code == 4 and sorted(p.name for p in fresh.iterdir()) == ["roc-noot-2024.pdf"]

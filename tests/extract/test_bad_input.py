@@ -61,7 +61,7 @@ def test_password_protected(tmp_path, good):
 def test_scan_without_text_layer_says_run_ocr(tmp_path):
     scan = pdfs.image_only_pdf(tmp_path / "scan.pdf")
     outcome = extract_many([scan], cache=Cache(None))[0]
-    assert "no text layer" in outcome.error and "ocrmypdf" in outcome.error and str(scan) in outcome.error
+    assert "no text layer" in outcome.error and "--ocr" in outcome.error and str(scan) in outcome.error
 
 
 def test_broken_page_inside_a_good_pdf_is_a_warning(tmp_path):

@@ -50,3 +50,23 @@ def test_an_empty_project_file_is_reported_not_replaced(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path), "--db", str(empty)])
     assert result.exit_code == 5 and "empty file (0 bytes)" in result.output
     assert empty.stat().st_size == 0
+
+
+def test_a_full_disk_while_coding_is_one_line_and_keeps_what_was_saved(tmp_path, make_pdf):
+    from kwaliteitscan.errors import ProjectError
+    from kwaliteitscan.project.store import Project
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    make_pdf("# Stage\n\nWij erkennen dat stagediscriminatie een probleem is.\n", name="corpus/roc-aap-2024.pdf")
+    db = code_corpus(folder, DATA_DIR / "mini.yaml", jobs=1).db
+    with Project(db) as project:
+        project.add_decision(project.candidates()[0], "anna", "confirmed")
+        pages = project.db.execute("PRAGMA page_count").fetchone()[0]
+        project.db.execute(f"PRAGMA max_page_count={pages}")  # the file may not grow: a full disk to SQLite
+        with pytest.raises(ProjectError) as caught:
+            for k in range(2000):
+                project.set_meta(f"filler-{k}", "x" * 2000)
+    assert "the disk is full" in caught.value.message and "\n" not in caught.value.message
+    with Project(db) as project:
+        assert [d["decision"] for d in project.latest_decisions("anna").values()] == ["confirmed"]

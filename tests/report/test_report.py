@@ -32,16 +32,6 @@ POINTS = ("acknowledge_problem", "inform_students", "professionalise_staff", "as
 runner = CliRunner()
 
 
-@pytest.fixture(scope="session")
-def demo_project(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    for pdf in CORPUS.glob("*.pdf"):
-        shutil.copy(pdf, folder / pdf.name)
-    shutil.copy(CORPUS / "manifest.csv", folder / "manifest.csv")
-    summary = code_corpus(folder, None, folder / "project.sqlite")
-    return folder, summary.db
-
-
 #: the golden files pin a small fixture corpus, so a change shows as a readable diff: one institution
 #: in two years and one agenda with many refusals
 GOLDEN_DOCS = ("roc-noordkust-2024.pdf", "roc-noordkust-2026.pdf", "roc-zeestroom-2024.pdf")
@@ -72,16 +62,6 @@ def golden_report(golden_project, monkeypatch):
     return _fixed_report(golden_project[1], monkeypatch)
 
 
-@pytest.fixture
-def demo_report(demo_project, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798934400")  # 2027-01-04: a fixed date for byte-identical files
-    _, db = demo_project
-    with Project(db) as project:
-        report = report_from_project(project, load_codebook())
-    report.pipeline = "PIPELINE"  # the spaCy version is not part of what the golden files pin
-    return report
-
-
 def _golden(name: str, text: str, request) -> None:
     path = GOLDEN / name
     if request.config.getoption("--update-golden") or not path.exists():
@@ -106,7 +86,7 @@ def test_golden_html(golden_report, request):
 
 def test_json_contract(demo_report):
     data = json.loads(render_json(demo_report))
-    assert set(data) == {"contract", "codebook", "pipeline", "summary", "institutions"} and data["contract"] == 2
+    assert set(data) == {"contract", "codebook", "pipeline", "summary", "institutions"} and data["contract"] == 3
     # agendas and institutions are counted apart: two institutions have an agenda of 2024 and one of 2026
     assert (data["summary"]["agendas"], data["summary"]["institutions"]) == (41, 39)
     assert sum(data["summary"]["agendas_per_year"].values()) == 41 and len(data["summary"]["agendas_per_year"]) == 2
@@ -115,8 +95,13 @@ def test_json_contract(demo_report):
     assert isinstance(data["pipeline"], str)
     assert len(data["institutions"]) == 41
     for inst in data["institutions"]:
-        assert set(inst) == {"institution", "year", "documents", "themes", "checklist", "search"}
+        assert set(inst) == {"institution", "year", "documents", "themes", "checklist", "search", "figures"}
         assert inst["search"] is None  # nobody has worked a review queue in the demo project
+        # contract 3: the figures an agenda is ranked by, counted from the cells and the checklist
+        assert inst["figures"] == {
+            "themes_present": sum(c["status"] == "present" for c in inst["themes"].values()),
+            "themes_reviewed": sum(c["reviewed"] for c in inst["themes"].values()),
+            "checklist_applies": sum(c["applies"] for c in inst["checklist"])}
         assert isinstance(inst["institution"], str) and (inst["year"] is None or isinstance(inst["year"], int))
         assert all(isinstance(d, str) for d in inst["documents"])
         assert tuple(inst["themes"]) == THEMES
@@ -268,7 +253,7 @@ def test_report_cli_xlsx_needs_out_and_final_vs_coder(demo_project, tmp_path):
     assert runner.invoke(app, ["report", str(folder), "--db", str(db), "-f", "xlsx", "-o", str(out)]).exit_code == 0
     from openpyxl import load_workbook
 
-    assert load_workbook(out).sheetnames == ["overzicht", "bewijs", "verbeterpunten", "samenvatting"]
+    assert load_workbook(out).sheetnames == ["overzicht", "bewijs", "verbeterpunten", "samenvatting", "toelichting"]
 
 
 def test_compare_years(demo_report, demo_project):
@@ -287,7 +272,7 @@ def test_compare_years(demo_report, demo_project):
     result = runner.invoke(app, ["compare", str(folder), "--db", str(db), "--years", "2024,2026", "-f", "json"])
     data = json.loads(result.output)
     assert data["years"] == [2024, 2026] and data["institutions"][1]["institution"] == "ROC Noordkust"
-    md = runner.invoke(app, ["compare", str(folder), "--db", str(db), "--years", "2024,2026"]).output
+    md = runner.invoke(app, ["compare", str(folder), "--db", str(db), "--years", "2024,2026", "-f", "md"]).output
     assert "verbeterd" in md and "Bewijs naast elkaar" in md
 
 
@@ -297,14 +282,13 @@ def test_audit_one_agenda(tmp_path):
     result = runner.invoke(app, ["audit", str(pdf)])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.index("verbeterpunt") < out.index("aanwezig")  # the checklist comes first
+    assert out.index("Wat kan er beter?") < out.index("Wat is in orde")  # the checklist comes first
     assert "suggesties" in out and "Studenten informeren over stagediscriminatie" in out
     assert not list(tmp_path.glob("*.sqlite"))  # no project was set up
     data = json.loads(runner.invoke(app, ["audit", str(pdf), "-f", "json"]).output)
-    assert data["institutions"][0]["institution"] == "ROC Noordkust"
+    assert data["institution"] == "ROC Noordkust"
     bad = runner.invoke(app, ["audit", str(tmp_path / "geen.pdf")])
     assert bad.exit_code == 3 and "geen.pdf" in bad.output
-
 
 
 def test_the_report_says_how_far_each_agendas_queue_was_worked(tmp_path, make_pdf):
@@ -322,3 +306,33 @@ def test_the_report_says_how_far_each_agendas_queue_was_worked(tmp_path, make_pd
     assert "nog niet tot de stopregel" in search and "(ann)" in search
     md = runner.invoke(app, ["report", str(folder), "--format", "md"]).output
     assert "Zoektocht: de beoordelingswachtrij is nog niet tot de stopregel doorgewerkt" in md
+
+
+def test_report_xlsx_is_dutch_coloured_filterable_and_frozen(demo_report, tmp_path):
+    from openpyxl import load_workbook
+
+    from kwaliteitscan.report.tables import STATUS_FILL
+
+    out = tmp_path / "rapport.xlsx"
+    write_xlsx(demo_report, out)
+    wb = load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "B2" and ws.auto_filter.ref, ws.title  # header row and first column frozen
+    ws = wb["overzicht"]
+    head = [c.value for c in ws[1]]
+    assert head[:5] == ["instelling", "jaar", "thema's aanwezig", "thema's beoordeeld", "verbeterpunten"]
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{len(demo_report.institutions) + 1}"
+    for inst, row in zip(demo_report.institutions, ws.iter_rows(min_row=2)):
+        assert row[1].value == inst.year and row[1].data_type == "n"  # the year is a number
+        figures = inst.figures()
+        assert [c.value for c in row[2:5]] == [figures[k] for k in ("themes_present", "themes_reviewed",
+                                                                   "checklist_applies")]
+        for theme, cell in zip(demo_report.codebook.themes, row[5:]):
+            assert cell.fill.fgColor.rgb.endswith(STATUS_FILL[inst.themes[theme.id].status])
+    values = {str(c.value) for sheet in wb.worksheets for row in sheet.iter_rows() for c in row if c.value is not None}
+    english = {"positive", "negative", "confirmed", "rejected", "pending", "uncertain", "present", "absent", "unclear"}
+    assert not values & english
+    assert {"positief", "nog niet beoordeeld (suggestie)"} <= values
+    points = wb["verbeterpunten"]
+    applying = [r for r in points.iter_rows(min_row=2) if r[3].value == "ja"]
+    assert applying and all(r[3].fill.fgColor.rgb.endswith("F7E0E0") for r in applying)

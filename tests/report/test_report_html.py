@@ -232,7 +232,8 @@ def test_checklist_per_institution_applying_points_first():
     for inst in report.institutions:
         for item in inst.checklist:
             assert item.label in text and item.reason in text
-            assert " ".join(item.explanation.split()) in text
+            if item.applies:
+                assert " ".join(item.explanation.split()) in text
     # ROC Rivierenland counts only reports: the monitoring point applies, with the page it rests on
     first = report.institutions[[i.institution for i in report.institutions].index("ROC Rivierenland")]
     assert next(c for c in first.checklist if c.id == "monitoring_beyond_reports").applies
@@ -431,3 +432,132 @@ def test_browser_click_opens_the_evidence_panel(tmp_path):
     assert 'id="ev-' not in panel  # the copy carries no duplicate ids
     assert re.search(r'class="cel [^"]*gekozen"', dom)
     assert 'data-getest="true"' in dom  # the click was handled by the script, not by a jump
+
+
+# --------------------------------------------------------------------------- ranking, points that do not apply
+
+
+def test_matrix_has_the_ranking_figures_and_sortable_heads():
+    report = realistic_report()
+    html = render_html(report)
+    matrix = html[html.index('<table class="matrix">'):html.index("</table>")]
+    assert re.findall(r'<button type="button" data-kolom="(\d+)"', matrix) == ["0", "1", "2", "3"]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", matrix)
+    assert len(rows) == len(report.institutions)
+    for inst, row in zip(report.institutions, rows):
+        figures = inst.figures()
+        assert re.findall(r'<td class="cijfer" data-v="(\d+)">', row) == [
+            str(figures["themes_present"]), str(figures["themes_reviewed"]), str(figures["checklist_applies"])]
+    # the figures are what the cells and the checklist say
+    for inst in report.institutions:
+        assert inst.figures()["themes_present"] == sum(c.status == "present" for c in inst.themes.values())
+        assert inst.figures()["checklist_applies"] == sum(c.applies for c in inst.checklist)
+
+
+def test_points_that_do_not_apply_are_grey_and_do_not_read_as_criticism():
+    report = realistic_report()
+    html = render_html(report)
+    items = re.findall(r'<li class="punt geldt-niet">(.*?)</li>', html)
+    assert items
+    explanations = {" ".join(p.explanation.split()) for p in BOOK.checklist}
+    for item in items:
+        assert "Geen verbeterpunt" in item and not any(e in " ".join(_text(item).split()) for e in explanations)
+    style = html[html.index("<style>"):html.index("</style>")]
+    rule = style[style.index(".punt.geldt-niet {"):]
+    rule = rule[:rule.index("}")]
+    assert "aanwezig" not in rule  # no green border or fill
+
+
+def _with_test_script(html: str, script: str) -> str:
+    """The page with a test-only script, allowed by adding its hash to the CSP."""
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    test_csp = CSP.replace("script-src ", f"script-src 'sha256-{digest}' ")
+    return html.replace(esc(CSP), esc(test_csp)).replace("</body>", f"<script>{script}</script></body>")
+
+
+def test_browser_sorts_the_matrix_by_a_figure_and_by_name(tmp_path):
+    report = realistic_report()
+    script = ("var k = document.querySelector('button[data-kolom=\"3\"]'); k.click();"
+              "var rows = Array.prototype.map.call(document.querySelectorAll('table.matrix tbody tr'),"
+              " function (r) { return r.cells[0].textContent; });"
+              "document.body.setAttribute('data-op', rows.join('|'));"
+              "k.click();"
+              "document.body.setAttribute('data-af', Array.prototype.map.call("
+              "document.querySelectorAll('table.matrix tbody tr'), function (r) { return r.cells[0].textContent; })"
+              ".join('|'));"
+              "document.querySelector('button[data-kolom=\"0\"]').click(); document.querySelector("
+              "'button[data-kolom=\"0\"]').click();"
+              "document.body.setAttribute('data-naam', Array.prototype.map.call("
+              "document.querySelectorAll('table.matrix tbody tr'), function (r) { return r.cells[0].textContent; })"
+              ".join('|'));")
+    page = tmp_path / "sorteer.html"
+    page.write_text(_with_test_script(render_html(report), script), encoding="utf-8")
+    dom = _run_chromium(["--dump-dom", page.as_uri()], tmp_path).stdout
+
+    def order(attr):
+        found = re.search(attr + r'="([^"]*)"', dom)
+        assert found, f"{attr} not set: the sort script did not run"
+        return found.group(1).replace("&amp;", "&").split("|")
+
+    def name(inst):
+        return f"{inst.institution} ({inst.year})"
+
+    points = [(i.figures()["checklist_applies"], name(i)) for i in report.institutions]
+    assert order("data-op") == [n for _, n in sorted(points)]
+    assert order("data-af") == [n for _, n in sorted(points, key=lambda p: (-p[0], p[1]))]
+    names = [name(i) for i in report.institutions]
+    assert order("data-naam") == sorted(names, reverse=True)  # name, clicked twice: Z to A
+
+
+@pytest.mark.parametrize("width", [1024, 1400, 1920])
+def test_browser_matrix_fits_without_sideways_scroll(tmp_path, width):
+    """At 1024, 1400 and 1920 px wide: a screenshot, and the matrix does not scroll sideways."""
+    report = realistic_report()
+    script = ("var rol = document.querySelector('.rol');"
+              "document.body.setAttribute('data-over', String(rol.scrollWidth - rol.clientWidth));"
+              "document.body.setAttribute('data-pagina', String(document.documentElement.scrollWidth - "
+              "window.innerWidth));"
+              "document.body.setAttribute('data-breed', String(window.innerWidth));")
+    page = tmp_path / "breed.html"
+    page.write_text(_with_test_script(render_html(report), script), encoding="utf-8")
+    dom = _run_chromium([f"--window-size={width},900", "--dump-dom", page.as_uri()], tmp_path).stdout
+    assert re.search(r'data-breed="(\d+)"', dom).group(1) == str(width)
+    assert int(re.search(r'data-over="(-?\d+)"', dom).group(1)) <= 0, "the matrix scrolls sideways"
+    assert int(re.search(r'data-pagina="(-?\d+)"', dom).group(1)) <= 0, "the page scrolls sideways"
+    shot = tmp_path / f"matrix-{width}.png"
+    _run_chromium([f"--screenshot={shot}", f"--window-size={width},900", "--hide-scrollbars",
+                   (tmp_path / "breed.html").as_uri()], tmp_path)
+    assert _png_size(shot.read_bytes()) == (width, 900)
+
+
+def test_browser_prints_the_report_to_a4(tmp_path):
+    pypdfium2 = pytest.importorskip("pypdfium2")
+    report = realistic_report()
+    page = tmp_path / "rapport.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    pdf = tmp_path / "rapport.pdf"
+    run = _run_chromium([f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()], tmp_path)
+    assert pdf.exists(), run.stderr[-2000:]
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        width, height = doc[0].get_size()
+        assert abs(width - 842) < 3 and abs(height - 595) < 3  # A4 landscape, in points
+        first = doc[0].get_textpage().get_text_range()
+        # each institution starts on a page of its own, after the matrix and the overviews
+        assert len(doc) >= 1 + len(report.institutions)
+    finally:
+        doc.close()
+    assert "Matrix" in first and "↕" not in first  # the sort arrows are for the screen only
+
+
+def test_style_sheets_are_balanced():
+    """A stray brace silently drops the rule after it in a browser (it once hid a matrix rule)."""
+    from kwaliteitscan.report.audit_html import _CSS as AUDIT_CSS
+    from kwaliteitscan.report.html import _CSS
+
+    for css in (_CSS, AUDIT_CSS):
+        depth = 0
+        for ch in css:
+            depth += (ch == "{") - (ch == "}")
+            assert depth >= 0, "a '}' closes nothing"
+        assert depth == 0
