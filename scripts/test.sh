@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-# The HTML report is checked in a real headless browser: Chromium from Debian's packages.
+# The HTML report and the browser review (through Playwright, never `playwright install`) are checked in a
+# real headless browser: Chromium from Debian's packages.
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive

@@ -36,6 +36,8 @@ def test_the_wheel_holds_every_package_and_the_bundled_codebook(wheel):
     assert {f"{p}/__init__.py" for p in packages} <= names
     assert {"kwaliteitscan/codebooks/stagediscriminatie.yaml",
             "kwaliteitscan/codebooks/stagediscriminatie.suggester.json"} <= names
+    webpage = {p.relative_to(ROOT).as_posix() for p in (ROOT / "kwaliteitscan/review/webpage").iterdir()}
+    assert "kwaliteitscan/review/webpage/review.html" in webpage and webpage <= names  # the browser review's page
 
 
 def test_installed_wheel_audits_and_reports(wheel, tmp_path):

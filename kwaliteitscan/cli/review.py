@@ -28,6 +28,12 @@ def review(
     plain: Annotated[bool, typer.Option(
         "--plain", help="The line-based review even in a terminal (the full-screen one is the default there).")]
     = False,
+    web: Annotated[bool, typer.Option("--web", help="Review in the browser: the PDF page beside the passage "
+                                                     "(a local server on 127.0.0.1).")] = False,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="With --web: print the link, open no browser.")]
+    = False,
+    port: Annotated[int, typer.Option("--port", help="With --web: the port on 127.0.0.1 (default: a free one).",
+                                      min=0, max=65535)] = 0,
 ) -> None:
     """Review pending candidates one at a time with single keys; every decision is saved at once."""
     from ..project import open_project, project_codebook
@@ -68,6 +74,13 @@ def review(
                                     f"passage was stored; run `kwaliteitscan code {escape(str(corpus))}` once to "
                                     "review along the queue. Reviewing the rule candidates only.")
                 follow_queue = False
+        if web:
+            project.close()  # the server opens its own connection, in the thread that serves the pages
+            _review_web(corpus, db, coder, book, port, not no_browser, queue_book=book if follow_queue else None,
+                        theme=theme, institution=institution, codebook_version=f"{book.name} {book.version}",
+                        resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
+                        if resolve else ())
+            return
         session = ReviewSession(project, coder, theme=theme, institution=institution,
                                 codebook_version=f"{book.name} {book.version}",
                                 resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
@@ -85,6 +98,24 @@ def review(
             met, left, recall = stop["overall"]
             typer.echo(("The stopping rule is met: " if met else "Not yet at the stopping rule: ")
                        + f"about {left:.0f} relevant passage(s) left, estimated recall {recall:.2f}.")
+
+
+def _review_web(corpus: Path, db: Optional[Path], coder: str, codebook, port: int, open_browser: bool, *, queue_book,
+                **options) -> None:
+    """The same session in the browser: a server on 127.0.0.1 until the coder stops it."""
+    from ..project import open_project
+    from ..review.session import ReviewSession
+    from ..review.web import serve  # needs the `web` extra: a one-line error names it
+
+    summary = serve(lambda: ReviewSession(open_project(corpus, db), coder, book=queue_book, **options), codebook,
+                    corpus, port=port,
+                    open_browser=open_browser, echo=typer.echo)
+    typer.echo(f"{summary['made']} decision(s) saved; {summary.get('done', 0)} of {summary.get('total', 0)} decided "
+               f"by {coder}.")
+    if summary.get("stop"):
+        met, left, recall = summary["stop"]
+        typer.echo(("The stopping rule is met: " if met else "Not yet at the stopping rule: ")
+                   + f"about {left:.0f} relevant passage(s) left, estimated recall {recall:.2f}.")
 
 
 def import_decisions(

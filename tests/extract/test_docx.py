@@ -112,9 +112,9 @@ def test_audit_of_a_word_draft_finds_the_theme_on_its_page(word):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     evidence = json.dumps(report, ensure_ascii=False)
-    assert report["institutions"][0]["institution"] == "ROC Duinrand"
+    assert (report["kind"], report["institution"]) == ("audit", "ROC Duinrand")
     assert THEME_SENTENCE[:40] in evidence  # the theme sentence is found, on Word's page 2
-    pages = {e["page"] for inst in report["institutions"] for e in _evidence(inst)}
+    pages = {e["page"] for e in _evidence(report)}
     assert 2 in pages
 
 
