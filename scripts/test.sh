@@ -24,4 +24,15 @@ if ! { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/nul
     echo "note: Tesseract's Dutch data is not installed (apt-get install tesseract-ocr-nld); the OCR tests will be skipped" >&2
   fi
 fi
+# An office-suite export (two columns, Dutch hyphenation) is read in a test: LibreOffice from Debian.
+if ! command -v soffice >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq >/dev/null &&
+      apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui hyphen-nl >/dev/null; } ||
+      echo "note: could not install LibreOffice; the office-export test will be skipped" >&2
+  else
+    echo "note: LibreOffice is not installed (apt-get install libreoffice-writer-nogui hyphen-nl); the office-export test will be skipped" >&2
+  fi
+fi
 .venv/bin/python -m pytest "$@"

@@ -39,6 +39,21 @@ def raw_pdf(page_streams: list[bytes], *, filters: list[str | None] | None = Non
     return bytes(out)
 
 
+def pdf_from_objects(objects: list[bytes]) -> bytes:
+    """A PDF of the given objects (numbered from 1, the first the catalog) with a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def text_stream(lines: list[tuple[float, float, str]], size: int = 11) -> bytes:
     """Content stream that shows each (x, y, text) with Helvetica, in the order given."""
     ops = []
@@ -62,8 +77,12 @@ def interleaved_two_columns(left: list[str], right: list[str]) -> bytes:
 
 def bomb_pdf(megabytes: int) -> bytes:
     """One page whose content stream inflates from a few hundred kB to `megabytes` MB."""
-    body = b"BT /F1 11 Tf 50 800 Td (Bom) Tj ET\n" + b" " * (megabytes * 1024 * 1024)
-    return raw_pdf([zlib.compress(body, 9)], filters=["FlateDecode"])
+    packer = zlib.compressobj(9)
+    parts = [packer.compress(b"BT /F1 11 Tf 50 800 Td (Bom) Tj ET\n")]
+    block = b" " * (1024 * 1024)
+    parts += [packer.compress(block) for _ in range(megabytes)]  # a megabyte at a time: small here
+    parts.append(packer.flush())
+    return raw_pdf([b"".join(parts)], filters=["FlateDecode"])
 
 
 def broken_page_pdf() -> bytes:

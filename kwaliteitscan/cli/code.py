@@ -91,6 +91,8 @@ def _print_attention(summary, console) -> None:
         console.print(f"backed up the project to {escape(str(path))} first")
     for note in summary.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    for document, warning in summary.warnings:  # one line each: the file, then the page and what happened
+        console.print(f"[yellow]warning:[/yellow] {escape(document)}: {escape(warning)}", soft_wrap=True)
     if summary.guessed:
         guessed = Table(title="institutions and years guessed from the file names", show_header=True)
         for column in ("file", "institution", "year"):

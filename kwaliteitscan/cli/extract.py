@@ -79,4 +79,5 @@ def _report_failures(outcomes) -> None:
                 console.print(escape(outcome.detail))
         elif outcome.document is not None:
             for warning in outcome.document.warnings:
-                console.print(f"[yellow]warning:[/yellow] {escape(outcome.document.document)}: {escape(warning)}")
+                console.print(f"[yellow]warning:[/yellow] {escape(outcome.document.document)}: {escape(warning)}",
+                              soft_wrap=True)  # one line each, however narrow the terminal

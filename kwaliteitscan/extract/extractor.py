@@ -24,13 +24,17 @@ from typing import Callable, Iterable
 from ..errors import InputError, KwaliteitscanError
 from ..files import write_cache
 from .docx import check_docx_file, is_docx, read_docx
-from .layout import layout_document, page_text
+from .layout import Removed, layout_document, page_text
 from .ocr import ocr_pages, page_warning, require_tools
 from .pdfsource import ENGINES, open_pages
 
 #: bump when extraction output changes, so cached results are recomputed
-EXTRACTOR_VERSION = "4"
-DEFAULT_MEMORY_MB = 2048
+EXTRACTOR_VERSION = "5"
+#: the extraction worker's memory cap: a decompression bomb stops here (pdfium needs about twice
+#: the inflated size of a content stream); an ordinary 100-page agenda needs under 50 MB.
+#: KWALITEITSCAN_MEMORY_MB raises it for a legitimate giant.
+DEFAULT_MEMORY_MB = int(os.environ.get("KWALITEITSCAN_MEMORY_MB") or 512)
+WORKER_HEADROOM_MB = 256
 DEFAULT_TIMEOUT_S = 300.0
 #: with --ocr a file's time limit allows some 10 s per page for a 180-page scan
 OCR_TIMEOUT_S = 1800.0
@@ -152,10 +156,50 @@ def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, 
         elif not r.lines and not r.error:
             warnings.append(f"page {r.number} has no text layer (a scanned image?); run again with --ocr to read it"
                             if r.has_images else f"page {r.number} is empty")
-    laid = layout_document(raw_pages)
+    for r in raw_pages:
+        warnings.extend(r.warnings)
+    before = {r.number: _letters(line.text for line in r.lines) for r in raw_pages}
+    removed: list[Removed] = []
+    laid = layout_document(raw_pages, removed)
     pages = tuple(Page(r.number, read[r.number].text, read[r.number].confidence) if r.number in read
                   else Page(r.number, page_text(blocks)) for r, blocks in zip(raw_pages, laid))
+    warnings.extend(shrink_warnings(before, pages, removed))
     return Document(path.name, sha, pages, tuple(warnings), file_engine(path, engine, ocr))
+
+
+#: a page that loses more than this share of its letters and digits through cleaning gets a warning
+SHRINK_SHARE = 0.2
+
+
+def _letters(texts) -> int:
+    return sum(sum(map(str.isalnum, text)) for text in texts)
+
+
+def shrink_warnings(before: dict[int, int], pages, removed) -> list[str]:
+    """One warning per page whose text shrank by more than SHRINK_SHARE through cleaning, unless
+    all it lost is a header, footer or page number that stands on nearly every page."""
+    taken = {r.number: r for r in removed}
+    out = []
+    for page in pages:
+        had = before.get(page.number, 0)
+        lost = had - _letters([page.text])
+        if had == 0 or lost <= SHRINK_SHARE * had:
+            continue
+        report = taken.get(page.number)
+        running = report.chars if report else 0
+        suspicious = report.suspicious if report else []
+        other = lost - running  # letters that went elsewhere than running-line removal
+        if not suspicious and other <= 0.05 * had:
+            continue
+        what = []
+        if suspicious:
+            shown = "; ".join(repr(t[:60]) for t in suspicious[:3])
+            what.append(f"removed as running header/footer: {shown}")
+        if other > 0.05 * had:
+            what.append(f"{other} letters lost in layout")
+        out.append(f"page {page.number}: cleaning removed {lost / had:.0%} of its text ({', '.join(what)}); "
+                   "check this page in the PDF")
+    return out
 
 
 # --------------------------------------------------------------------------- cache
@@ -219,6 +263,18 @@ class Outcome:
     seconds: float = 0.0
 
 
+def _address_space_mb() -> int:
+    """This process's virtual size in MB (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> None:
     faulthandler.disable()  # a crash is reported through the pipe as one line, not dumped
     if not os.environ.get("KWALITEITSCAN_DEBUG"):
@@ -226,7 +282,9 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
         os.dup2(devnull, 2)  # pdfium's own complaints would garble the progress display
     try:
         if memory_mb:
-            limit = memory_mb * 1024 * 1024
+            # the whole address space, so peak RSS stays under it too; a worker forked from a big
+            # parent (spaCy already loaded) keeps WORKER_HEADROOM_MB above what it starts with
+            limit = max(memory_mb, _address_space_mb() + WORKER_HEADROOM_MB) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         doc = extract_file(Path(path), engine, sha)
         conn.send(("ok", dict(doc.to_json(), engine=doc.engine), None))  # the engine names its cache entry

@@ -14,6 +14,7 @@ lines as well as on real PDFs:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -51,48 +52,123 @@ def _edge_key(text: str) -> str:
     return " ".join(_DIGITS.sub("#", text.lower()).split())
 
 
-def remove_running_lines(pages: list[RawPage], edge: int = 3) -> int:
-    """Drop running headers, footers and page numbers from `pages` in place; return how many."""
-    edges: list[set[int]] = []
-    at_edge: Counter[str] = Counter()
-    prefix_at_edge: Counter[str] = Counter()
+#: a running line stands at the same place on at least this share of the document's pages
+RUNNING_SHARE = 0.4
+#: ... and on at least this many pages (a one-page document keeps every line but its page number)
+RUNNING_MIN_PAGES = 2
+#: a header or footer on this share of the pages may empty a page (a blank page with only its header)
+RUNNING_EVERYWHERE = 0.8
+_SAME_PLACE = 3.0  # points
+_PREFIX = 30  # characters of a long header line that must recur when its end changes per chapter
+
+
+@dataclass
+class Removed:
+    """What running-line removal took from one page, for the warnings."""
+
+    number: int
+    chars: int = 0  # letters and digits removed
+    suspicious: list[str] = field(default_factory=list)  # removed lines that are not on most pages
+
+
+def _slot(page: RawPage, line: Line, top_side: bool) -> float:
+    """Where a line stands, measured from its own page edge (page sizes may differ)."""
+    return line.top if top_side else page.height - line.bottom
+
+
+def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
+    """Drop running headers, footers and page numbers from `pages` in place.
+
+    Relative to the document: a line is running when its text (digits aside) stands among the
+    `edge` first or last lines at the same place on at least RUNNING_SHARE of the pages (and at
+    least RUNNING_MIN_PAGES), stands only once on its page and does not occur as often inside pages;
+    or when it is a long line that begins the same way on those pages and never inside a page
+    (the fixed header followed by the chapter title); or a printed page number; or when it
+    shares its baseline with a running line
+    (a chapter title beside the fixed header). A page is never emptied of a line that is not on
+    nearly every page. Returns what was removed per page."""
+    with_text = [page for page in pages if page.lines]
+    edges: list[dict[int, bool]] = []  # per page: line index -> at the top edge?
+    repeats: list[set[str]] = []  # per page: texts (digits aside) that stand on it more than once
+    places: dict[tuple[str, bool], list[float]] = {}  # (key, top side) -> places, once per page
     inside: Counter[str] = Counter()
+    exact: dict[tuple[str, bool], list[float]] = {}  # the same for the exact text, digits and all
+    prefix_places: dict[tuple[str, bool], list[float]] = {}  # the same for the first _PREFIX characters
+    prefix_inside: Counter[str] = Counter()
     for page in pages:
         order = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
-        chosen = set(order[:edge] + order[-edge:])
+        chosen = {i: True for i in order[:edge]} | {i: False for i in order[-edge:] if i not in order[:edge]}
         edges.append(chosen)
-        seen: set[str] = set()
+        # every line counts once at its own place; a text that comes twice on one page is body text
+        on_page = Counter(_edge_key(line.text) for line in page.lines)
+        repeats.append({key for key, n in on_page.items() if n > 1})
         for i, line in enumerate(page.lines):
             key = _edge_key(line.text)
             if i in chosen:
-                if key not in seen:
-                    at_edge[key] += 1
-                    if len(key) >= 30:
-                        prefix_at_edge[key[:30]] += 1
-                    seen.add(key)
+                place = _slot(page, line, chosen[i])
+                places.setdefault((key, chosen[i]), []).append(place)
+                exact.setdefault((line.text.strip(), chosen[i]), []).append(place)
+                if len(key) >= _PREFIX:
+                    prefix_places.setdefault((key[:_PREFIX], chosen[i]), []).append(place)
             else:
                 inside[key] += 1
-    threshold = 3 if len(pages) >= 6 else 2
-    removed = 0
-    for page, chosen in zip(pages, edges):
+                prefix_inside[key[:_PREFIX]] += 1
+    needed = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(with_text))
+    everywhere = max(RUNNING_MIN_PAGES, RUNNING_EVERYWHERE * len(with_text))
+
+    for found in (places, exact, prefix_places):
+        for spots in found.values():
+            spots.sort()
+
+    def pages_at(found: dict, key: str, top_side: bool, place: float) -> int:
+        spots = found.get((key, top_side), ())
+        return bisect_right(spots, place + _SAME_PLACE) - bisect_left(spots, place - _SAME_PLACE)
+
+    report: list[Removed] = []
+    for page, chosen, twice in zip(pages, edges, repeats):
         tables = ruled_regions(page.rulings)
-        running = {i for i in chosen if not _in_regions(page.lines[i], tables)
-                   and _is_running(page.lines[i].text, at_edge, prefix_at_edge, inside, threshold)}
+        strength: dict[int, float] = {}  # line index -> pages it stands on at this place
+        for i, top_side in chosen.items():
+            line = page.lines[i]
+            if _in_regions(line, tables):
+                continue
+            if _PAGE_NUMBER.match(normalize(line.text).strip()):
+                strength[i] = everywhere  # a printed page number always goes
+                continue
+            key = _edge_key(line.text)
+            if key in twice:
+                continue
+            place = _slot(page, line, top_side)
+            count = pages_at(places, key, top_side, place)
+            if count < 2 * inside[key]:
+                count = 0
+            if len(key) >= _PREFIX and not prefix_inside[key[:_PREFIX]]:
+                # the fixed header run together with a chapter title that changes ("... | ROC X 4 Ambities")
+                count = max(count, pages_at(prefix_places, key[:_PREFIX], top_side, place))
+            if count >= needed:
+                strength[i] = count
         # what shares a baseline with a running line is running too (a chapter title beside the header)
-        baselines = [page.lines[i].bottom for i in running]
-        running |= {i for i in chosen if any(abs(page.lines[i].bottom - b) < 1.5 for b in baselines)}
-        removed += len(running)
-        page.lines = [line for i, line in enumerate(page.lines) if i not in running]
-    return removed
-
-
-def _is_running(text: str, at_edge: Counter, prefix_at_edge: Counter, inside: Counter, threshold: int) -> bool:
-    if _PAGE_NUMBER.match(normalize(text).strip()):
-        return True
-    key = _edge_key(text)  # the same key as counted, markers and all
-    if at_edge[key] >= threshold and at_edge[key] >= 2 * inside[key]:
-        return True
-    return len(key) >= 30 and prefix_at_edge[key[:30]] >= threshold and inside[key] == 0
+        baselines = [(page.lines[i].bottom, strength[i]) for i in strength]
+        for i in chosen:
+            if i not in strength:
+                near = [n for b, n in baselines if abs(page.lines[i].bottom - b) < 1.5]
+                if near:
+                    strength[i] = min(near)
+        if strength and len(strength) == len(page.lines):
+            # it would empty the page: only page numbers and what stands word for word at this place
+            # on nearly every page go (a blank page's header), never lines that differ by a number
+            strength = {i: n for i, n in strength.items() if _PAGE_NUMBER.match(normalize(page.lines[i].text).strip())
+                        or pages_at(exact, page.lines[i].text.strip(), chosen[i],
+                                    _slot(page, page.lines[i], chosen[i])) >= everywhere}
+        removed = Removed(page.number)
+        for i in sorted(strength):
+            text = page.lines[i].text
+            removed.chars += sum(1 for c in text if c.isalnum())
+            if strength[i] < everywhere:
+                removed.suspicious.append(normalize(text).strip())
+        report.append(removed)
+        page.lines = [line for i, line in enumerate(page.lines) if i not in strength]
+    return report
 
 
 # --------------------------------------------------------------------------- one page
@@ -171,22 +247,41 @@ def _dedupe(values: list[float], tolerance: float = 2.0) -> list[float]:
     return out
 
 
+def _rows(items: list[_Item], tolerance: float = 2.0) -> dict[int, float]:
+    """A row position per item: items whose tops lie within `tolerance` of the row's first share
+    it, so the pieces of one line keep their order left to right whatever their glyphs' tops."""
+    rows: dict[int, float] = {}
+    start = None
+    for item in sorted(items, key=lambda it: it.top):
+        if start is None or item.top - start > tolerance:
+            start = item.top
+        rows[id(item)] = start
+    return rows
+
+
 def _reading_order(items: list[_Item], width: float) -> list[_Item]:
+    row = _rows(items)
     mid = width / 2
     slack = 0.02 * width
     left = [it for it in items if it.x1 <= mid + slack]
     right = [it for it in items if it.x0 >= mid - slack and it.x1 > mid + slack]
-    if len(left) < 2 or len(right) < 2:
-        return sorted(items, key=lambda it: (round(it.top, 1), it.x0))
+    # one line on the right counts as a column only beside a line of the left one (the last
+    # line of a text that ran over into the right column), not as a lone right-aligned date
+    beside = len(right) == 1 and any(it.top < right[0].bottom and right[0].top < it.bottom for it in left)
+    if len(left) < 2 or (len(right) < 2 and not beside):
+        return sorted(items, key=lambda it: (row[id(it)], it.x0))
     side = {id(it): 0 for it in left} | {id(it): 1 for it in right}
     spans = sorted((it for it in items if id(it) not in side), key=lambda it: it.top)
     ordered: list[_Item] = []
     rest = sorted((it for it in items if id(it) in side), key=lambda it: it.top)
+    start = 0
     for span in spans + [None]:
         limit = span.top if span is not None else float("inf")
-        band = [it for it in rest if it.top < limit]
-        rest = [it for it in rest if it.top >= limit]
-        ordered.extend(sorted(band, key=lambda it: (side[id(it)], it.top, it.x0)))
+        end = start
+        while end < len(rest) and rest[end].top < limit:
+            end += 1
+        ordered.extend(sorted(rest[start:end], key=lambda it: (side[id(it)], row[id(it)], it.x0)))
+        start = end
         if span is not None:
             ordered.append(span)
     return ordered
@@ -235,13 +330,18 @@ def _runs_on(prev: str, nxt: str) -> bool:
 
 
 def _join_lines(texts: list[str], vocabulary) -> str:
-    out = ""
+    """Join lines into one text. Each join looks at the previous line only and the parts are
+    joined once at the end, so a paragraph of n characters costs O(n), not O(n²)."""
+    parts: list[str] = []
     for text in texts:
         text = text.strip()
         if not text:
             continue
-        out = join_two(out, text, vocabulary) if out else text
-    return out
+        if parts:
+            joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
+            parts[-1] = joined[:len(joined) - len(text)]
+        parts.append(text)
+    return "".join(parts)
 
 
 def join_two(before: str, after: str, vocabulary: Vocabulary | None) -> str:
@@ -258,12 +358,17 @@ def join_two(before: str, after: str, vocabulary: Vocabulary | None) -> str:
 # --------------------------------------------------------------------------- the document
 
 
-def layout_document(pages: list[RawPage]) -> list[list[Block]]:
-    """Lay out all pages; a word hyphenated across a page break is completed on its first page."""
-    remove_running_lines(pages)
+def layout_document(pages: list[RawPage], removed: list[Removed] | None = None) -> list[list[Block]]:
+    """Lay out all pages; a word hyphenated across a page break is completed on its first page.
+    What running-line removal took from each page is appended to `removed` when given."""
+    report = remove_running_lines(pages)
+    if removed is not None:
+        removed.extend(report)
     vocabulary = Vocabulary()
     for page in pages:
-        vocabulary.add_lines([line.text for line in page.lines])
+        # in reading order: the vocabulary reads the start of the line after a hyphenated one
+        ordered = _reading_order([_Item(ln.x0, ln.x1, ln.top, ln.bottom, line=ln) for ln in page.lines], page.width)
+        vocabulary.add_lines([item.line.text for item in ordered])
     laid = [layout_page(page, vocabulary) for page in pages]
     for this, nxt in zip(laid, laid[1:]):
         _carry_over(this, nxt, vocabulary)

@@ -61,6 +61,8 @@ class RawPage:
     rulings: list[Ruling] = field(default_factory=list)
     has_images: bool = False
     error: str | None = None
+    #: what the source noticed about this page's text (e.g. a font without a Unicode map)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _password_message(path: Path) -> str:
@@ -87,6 +89,9 @@ def _pdfium_open(path: Path):
         text = str(exc).lower()
         if "password" in text:
             raise InputError(_password_message(path)) from exc
+        if "success" in text:  # pdfium could not load it yet reports no error: an empty or broken page tree
+            raise InputError(f"{path}: the PDF has no pages (its page tree is empty or broken); export it "
+                             "again from the original document") from exc
         raise InputError(f"{path}: not a readable PDF ({exc}); re-export or repair it "
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
 
@@ -127,11 +132,15 @@ def _pdfium_page(page, number: int, raw) -> RawPage:
             left, bottom, right, top = (v.value for v in box)
             if min(right - left, top - bottom) <= 2.5 and max(right - left, top - bottom) >= 4:
                 result.rulings.append(Ruling(left, right, height - top, height - bottom))
-    tables = ruled_regions(result.rulings)
     textpage = page.get_textpage()
     try:
         verticals = [r for r in result.rulings if not r.horizontal]
-        result.lines = _PdfiumLines(textpage, raw, width, height, tables, verticals).read()
+        lines = _PdfiumLines(textpage, raw, width, height, ruled_regions(result.rulings), verticals)
+        result.lines = lines.read()
+        garbled = lines.garbled()
+        if garbled:
+            result.warnings.append(f"page {number}: {garbled}; its text is unreliable, run OCR on this page "
+                                   "(e.g. ocrmypdf --force-ocr) or export the PDF again with fonts embedded")
     finally:
         textpage.close()
     return result
@@ -152,118 +161,148 @@ def ruled_regions(rulings: list[Ruling]) -> list[tuple[float, float, float, floa
     return [(b[0], b[1], b[2], b[3]) for b in regions if b[4] >= 2 and b[3] - b[1] > 5]
 
 
-_LINE_END = re.compile("\ufffe|[\r\n]+")
-
-
 def _char(code: int) -> str:
     """pdfium's Unicode for one character, as its page text gives it: code 2 marks a line-end
-    hyphen (U+FFFE in the text); U+FFFD where there is none (or only half a pair)."""
+    hyphen (U+FFFE in the text); U+FFFD where there is none."""
     if code == 2:
         return "\ufffe"
     return "\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
 
 
-class _PdfiumLines:
-    """Split pdfium's page text into physical lines and box them with a few character look-ups.
+def _chars(codes: list[int]) -> list[str]:
+    """One string per pdfium character index. A character beyond U+FFFF that pdfium stores as
+    two surrogate halves ("𝔸") is put together on the first index, the second stays empty."""
+    out = []
+    i, n = 0, len(codes)
+    while i < n:
+        code = codes[i]
+        if 0xD800 <= code <= 0xDBFF and i + 1 < n and 0xDC00 <= codes[i + 1] <= 0xDFFF:
+            out.append(chr(0x10000 + ((code - 0xD800) << 10) + (codes[i + 1] - 0xDC00)))
+            out.append("")
+            i += 2
+            continue
+        out.append(_char(code))
+        i += 1
+    return out
 
-    pdfium returns the text of a page with its own line breaks, and replaces a line-end
-    hyphen by U+FFFE while gluing the two lines together; we split there again and keep
-    the marker as the line's end. A line that crosses a table cell border or the gutter
-    between columns is split where the gap between two characters is wide.
+
+_TOKEN = re.compile("[^\\s\ufffe]+\ufffe?|\ufffe")  # a word, with the line-end hyphen mark that ends it
+
+
+class _PdfiumLines:
+    """Physical lines of a page built from geometry alone, whatever order the PDF was written in.
+
+    pdfium's page text follows the content stream: it glues text objects together in the order
+    they were written and even joins two unrelated objects where the first ends in a hyphen. We
+    only use it to cut the page into words (at spaces, pdfium's own line breaks and its line-end
+    hyphen marks), box each word with the loose boxes of its first and last character (origin to
+    advance, font ascent to descent: the same height for every character of a font size), and
+    build the lines from those boxes as for pdfplumber (`_group_words`): same baseline, sorted by
+    x, split at a wide gap (a gutter) or a table cell border, and two words that touch ("beschik"
+    + "baar") joined without a space. A few look-ups per word keep the Python side cheap.
     """
 
-    def __init__(self, textpage, raw, width: float, height: float, tables, verticals=()) -> None:
+    def __init__(self, textpage, raw, width: float, height: float, tables=(), verticals=()) -> None:
         self.handle, self.raw = textpage.raw, raw
-        self.text = textpage.get_text_range()
         count = raw.FPDFText_CountChars(self.handle)
-        if len(self.text) != count:
+        text = textpage.get_text_range()
+        if len(text) != count:
             # The text drops a glyph without Unicode (code 0) and splits a character beyond
             # U+FFFF in two, so its offsets no longer name pdfium's characters and every box
             # after that point would belong to another character. Rebuild it one per index.
-            self.text = "".join(_char(raw.FPDFText_GetUnicode(self.handle, i)) for i in range(count))
-        self.width, self.height, self.tables, self.verticals = width, height, tables, verticals
-        self._box = [ctypes.c_double() for _ in range(4)]
-        self._refs = [ctypes.byref(v) for v in self._box]
+            self.chars: list[str] | str = _chars([raw.FPDFText_GetUnicode(self.handle, i) for i in range(count)])
+        else:
+            self.chars = text
+        self.width, self.height, self.verticals, self.tables = width, height, list(verticals), list(tables)
+        self._rect = raw.FS_RECTF()
+        self._x, self._y = ctypes.c_double(), ctypes.c_double()
+        self.words_seen = 0
+        self.unmapped_words = 0  # words whose first character pdfium could not map to Unicode
+        self.chars_seen = 0  # characters other than spaces
 
     def box(self, index: int) -> tuple[float, float, float, float]:
-        self.raw.FPDFText_GetCharBox(self.handle, index, *self._refs)
-        left, right, bottom, top = self._box
-        return left.value, right.value, self.height - top.value, self.height - bottom.value
+        """x0, x1, top, bottom of character `index` (loose box), y growing downwards."""
+        rect = self._rect
+        if not self.raw.FPDFText_GetLooseCharBox(self.handle, index, rect):
+            return 0.0, 0.0, 0.0, 0.0
+        return rect.left, rect.right, self.height - rect.top, self.height - rect.bottom
+
+    def baseline(self, index: int) -> float:
+        """The y of character `index`'s origin (its baseline), growing downwards."""
+        self.raw.FPDFText_GetCharOrigin(self.handle, index, self._x, self._y)
+        return self.height - self._y.value
 
     def read(self) -> list[Line]:
-        """Lines at pdfium's line ends (\\r\\n) and at its hyphenation marks (U+FFFE, kept as `broken`)."""
-        text = self.text
-        lines: list[Line] = []
-        start = 0
-        for found in _LINE_END.finditer(text):
-            end = found.start()
-            broken = found.group() == "\ufffe"
-            if end > start or broken:
-                lines.extend(self._line(start, end, broken))
-            start = found.end()
-        if start < len(text):
-            lines.extend(self._line(start, len(text), False))
-        return lines
+        return _group_words(self.words(), self.verticals, tables=self.tables, middle=self.width / 2,
+                            slack=0.02 * self.width)
 
-    def _line(self, start: int, end: int, broken: bool) -> list[Line]:
-        text = self.text
-        first, last = start, end - 1
-        while first <= last and text[first].isspace():
-            first += 1
-        while last >= first and text[last].isspace():
+    def garbled(self) -> str | None:
+        """Why this page's text cannot be trusted, or None: most words come from a font without a
+        Unicode map (pdfium then guesses letters from glyph numbers), or the text is mostly
+        punctuation and U+FFFD."""
+        if self.words_seen >= 3 and self.unmapped_words >= 0.5 * self.words_seen:
+            return (f"{self.unmapped_words} of {self.words_seen} words are in a font without a Unicode map "
+                    "(no ToUnicode)")
+        letters = sum(map(str.isalnum, self.chars))  # per character, in C
+        if self.chars_seen >= 20 and letters < 0.5 * self.chars_seen:
+            return (f"only {letters} of {self.chars_seen} characters are letters or digits, the rest "
+                    "punctuation or U+FFFD (a font without a Unicode map?)")
+        return None
+
+    def words(self) -> list[dict]:
+        chars = self.chars
+        words: list[dict] = []
+        if isinstance(chars, str):  # one character per index: find the words in C
+            for found in _TOKEN.finditer(chars):
+                words.extend(self._word(found.start(), found.end() - 1))
+            return words
+        start = None
+        for i, ch in enumerate(chars):
+            if ch == "\ufffe":  # a line-end hyphen ends its word and belongs to it
+                words.extend(self._word(i if start is None else start, i))
+                start = None
+            elif ch.isspace() or (not ch and start is None):
+                if start is not None:
+                    words.extend(self._word(start, i - 1))
+                start = None
+            elif start is None:
+                start = i
+        if start is not None:
+            words.extend(self._word(start, len(chars) - 1))
+        return words
+
+    def _word(self, first: int, last: int) -> list[dict]:
+        chars = self.chars
+        while last > first and not chars[last]:
             last -= 1
-        if first > last:
+        text = "".join(chars[first:last + 1])
+        if not text:
             return []
+        self.words_seen += 1
+        self.chars_seen += len(text)
+        if self.raw.FPDFText_HasUnicodeMapError(self.handle, first):
+            self.unmapped_words += 1
         size = float(self.raw.FPDFText_GetFontSize(self.handle, first)) or 10.0
-        x0, _, top, _ = self.box(first)
-        _, x1, _, bottom = self.box(last)
-        mode = self._split_mode(x0, x1, top, bottom)
-        pieces = self._split(first, last, size, mode, top, bottom) if mode else [(first, last)]
-        if len(pieces) == 1:
-            body = text[first:last + 1] + ("\ufffe" if broken else "")
-            return [Line(body, x0, max(x0, x1), top, bottom, size, broken)]
-        out = []
-        for i, (a, b) in enumerate(pieces):
-            px0, _, ptop, _ = self.box(a)
-            _, px1, _, pbottom = self.box(b)
-            is_last = i == len(pieces) - 1
-            body = text[a:b + 1] + ("\ufffe" if broken and is_last else "")
-            out.append(Line(body, px0, max(px0, px1), min(top, ptop), max(bottom, pbottom), size,
-                            broken and is_last))
-        return out
-
-    def _split_mode(self, x0: float, x1: float, top: float, bottom: float) -> str | None:
-        for tx0, ttop, tx1, tbottom in self.tables:
-            if x0 < tx1 and x1 > tx0 and top < tbottom and bottom > ttop:
-                return "all"
-        if (x1 - x0) <= 0.55 * self.width:
-            return None
-        # a wide line: only when nothing is printed at the page's middle can it cross a gutter
-        middle_y = self.height - (top + bottom) / 2
-        hit = self.raw.FPDFText_GetCharIndexAtPos(self.handle, self.width / 2, middle_y, 3.0, 1.0)
-        return "middle" if hit < 0 or self.text[hit:hit + 1].isspace() else None
-
-    def _split(self, first: int, last: int, size: float, mode: str, top: float, bottom: float) -> list[tuple[int, int]]:
-        text = self.text
-        spaces = [i for i in range(first + 1, last) if text[i] == " "]
-        if mode == "middle" and spaces:
-            span = last - first
-            spaces = [i for i in spaces if 0.25 * span <= i - first <= 0.75 * span]
-        # in a table, a drawn cell border between two words splits them however narrow the gap
-        borders = [v.x0 for v in self.verticals if v.top <= bottom and v.bottom >= top] if mode == "all" else []
-        cuts = []
-        for i in spaces:
-            before, after = i - 1, i + 1
-            if text[before] == " " or text[after] == " ":
+        x0, _, top, bottom = self.box(first)
+        _, x1, ltop, lbottom = self.box(last)
+        baseline = self.baseline(first)
+        if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (last - first + 1):
+            return [{"text": text, "x0": x0, "x1": x1, "top": min(top, ltop), "bottom": max(bottom, lbottom),
+                     "size": size, "baseline": baseline}]
+        # pdfium glued characters that do not stand side by side: cut where the geometry jumps
+        pieces: list[dict] = []
+        for i in range(first, last + 1):
+            if not chars[i]:
                 continue
-            end, start = self.box(before)[1], self.box(after)[0]
-            if start - end > max(1.2 * size, 8.0) or any(end - 1 <= x <= start + 1 for x in borders):
-                cuts.append(i)
-        pieces, a = [], first
-        for i in cuts:
-            pieces.append((a, i - 1))
-            a = i + 1
-        pieces.append((a, last))
+            cx0, cx1, ctop, cbottom = self.box(i)
+            cbase = self.baseline(i)
+            prev = pieces[-1] if pieces else None
+            if prev and abs(cbase - prev["baseline"]) < 0.2 * size and -0.3 * size <= cx0 - prev["x1"] <= 0.15 * size:
+                prev["text"] += chars[i]
+                prev["x1"], prev["top"], prev["bottom"] = cx1, min(prev["top"], ctop), max(prev["bottom"], cbottom)
+            else:
+                pieces.append({"text": chars[i], "x0": cx0, "x1": cx1, "top": ctop, "bottom": cbottom, "size": size,
+                               "baseline": cbase})
         return pieces
 
 
@@ -310,28 +349,55 @@ def _pdfplumber_page(page, number: int) -> RawPage:
                                    Ruling(x0, x0, top, bottom), Ruling(x1, x1, top, bottom)])
     result.has_images = bool(page.images)
     result.lines = _group_words(words, [r for r in result.rulings if not r.horizontal])
+    # pdfminer writes a glyph it cannot map to Unicode as "(cid:123)"
+    unmapped = sum(1 for w in words if "(cid:" in w["text"])
+    if len(words) >= 3 and unmapped >= 0.5 * len(words):
+        result.warnings.append(f"page {number}: {unmapped} of {len(words)} words are in a font without a Unicode "
+                               "map (no ToUnicode); its text is unreliable, run OCR on this page (e.g. ocrmypdf "
+                               "--force-ocr) or export the PDF again with fonts embedded")
     return result
 
 
-def _group_words(words: list[dict], verticals: list[Ruling] = ()) -> list[Line]:
-    """Words to physical lines: same baseline, split at wide gaps and at table cell borders."""
+def _group_words(words: list[dict], verticals: list[Ruling] = (), tables=None, middle: float | None = None,
+                 slack: float = 0.0) -> list[Line]:
+    """Words to physical lines: same baseline, split at table cell borders and at wide gaps.
+
+    With `middle` given, a wide gap splits a line only inside a ruled table (`tables`), where it
+    covers the page's middle (the gutter of two columns) or where it is far wider than the row's
+    usual word space (a tab stop): a justified line with wide word spaces stays one line."""
     rows: list[list[dict]] = []
-    for word in sorted(words, key=lambda w: w["bottom"]):
+    anchor = 0.0  # the baseline of the row's first word: a chain of small steps never merges two lines
+    for word in sorted(words, key=lambda w: (w.get("baseline", w["bottom"]), w["x0"])):
         size = float(word.get("size", 10))
-        if rows and abs(word["bottom"] - rows[-1][-1]["bottom"]) < size * 0.4:
+        baseline = word.get("baseline", word["bottom"])
+        if rows and baseline - anchor < size * 0.4:
             rows[-1].append(word)
         else:
             rows.append([word])
+            anchor = baseline
     lines: list[Line] = []
     for row in rows:
         row.sort(key=lambda w: w["x0"])
+        spaces = sorted(b["x0"] - a["x1"] for a, b in zip(row, row[1:]) if b["x0"] - a["x1"] >= 0.15 * a["size"])
+        usual = spaces[len(spaces) // 2] if spaces else 0.0  # the median word space of the row
         piece = [row[0]]
         for word in row[1:]:
             size = float(word.get("size", 10))
             prev = piece[-1]
+            if word["text"] == prev["text"] and abs(word["x0"] - prev["x0"]) < 0.25 * size:
+                continue  # the same word printed twice a hair apart ("fake bold")
             border = any(prev["x1"] - 1 <= v.x0 <= word["x0"] + 1 and v.top <= word["bottom"] and v.bottom >= word["top"]
                          for v in verticals)
-            if border or word["x0"] - prev["x1"] > max(1.2 * size, 8.0):
+            gap = word["x0"] - prev["x1"]
+            wide = gap > max(1.2 * size, 8.0)
+            if wide and middle is not None:
+                # a tab stop (a header's left and right part) is far wider than the row's usual space
+                wide = gap > 3 * size and (gap > 2.5 * usual if len(spaces) > 1 else True)
+                wide = wide or (prev["x1"] <= middle + slack and word["x0"] >= middle - slack) or any(
+                    box[0] <= prev["x1"] and word["x0"] <= box[2] and box[1] <= word["bottom"] and word["top"] <= box[3]
+                    for box in tables)
+            overlap = gap < -0.3 * size  # drawn over the previous word: another text that collides with it
+            if border or wide or overlap:
                 lines.append(_words_line(piece))
                 piece = []
             piece.append(word)
@@ -340,5 +406,14 @@ def _group_words(words: list[dict], verticals: list[Ruling] = ()) -> list[Line]:
 
 
 def _words_line(words: list[dict]) -> Line:
-    return Line(" ".join(w["text"] for w in words), words[0]["x0"], words[-1]["x1"],
-                min(w["top"] for w in words), max(w["bottom"] for w in words), float(words[0].get("size", 10)))
+    """One line from words sorted by x: a space where they stand apart, none where they touch
+    (one word written as two text objects); a hyphen marker before another word is a hyphen."""
+    text = words[0]["text"]
+    for prev, word in zip(words, words[1:]):
+        if text.endswith("\ufffe"):
+            text = text[:-1] + "-"
+        gap = word["x0"] - prev["x1"]
+        text += ("" if gap < 0.15 * float(word.get("size", 10)) else " ") + word["text"]
+    return Line(text, words[0]["x0"], max(w["x1"] for w in words),
+                min(w["top"] for w in words), max(w["bottom"] for w in words), float(words[0].get("size", 10)),
+                text.endswith("\ufffe"))

@@ -35,10 +35,13 @@ HYPHEN_PREFIXES = frozenset({
 #: "wet-ten"): their hyphen is real only when the part after it is a word of the document
 #: ("ex-partner" where "partner" occurs)
 AMBIGUOUS_PREFIXES = frozenset({"ex", "vo", "wo", "po", "oud", "job", "lob", "pr", "hr", "it", "mr", "wet", "oer"})
-_WORD_END = re.compile(r"(\w+)$")
+# Linear in the length of the text, also on a 32,000-character token: a word is taken whole
+# (possessive, no backtracking into it) and only where it starts (not inside another word).
+_WORD_END = re.compile(r"(?<!\w)(\w++)$")
 _WORD = re.compile(r"\w+")
-_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
-_WORD_START = re.compile(r"^(\w+)")
+_HYPHENATED = re.compile(r"(?<!\w)\w++(?:-\w++)+")
+_WORD_START = re.compile(r"\w++")  # used with .match: only at the start
+_TAIL = 256  # the last word of a text is looked for in its last _TAIL characters
 
 
 def normalize(text: str) -> str:
@@ -77,10 +80,11 @@ def join_hyphenated(before: str, after: str, vocabulary: "Vocabulary | None" = N
     hyphen and a space; a real hyphen ("mbo-" + "instellingen") is kept; otherwise the
     word is joined ("stagedis-" + "criminatie").
     """
-    left_match = _WORD_END.search(before)
-    right_match = _WORD_START.search(after)
+    offset = max(0, len(before) - _TAIL)
+    left_match = _WORD_END.search(before, offset)
+    right_match = _WORD_START.match(after)
     left = left_match.group(1) if left_match else ""
-    right = right_match.group(1) if right_match else ""
+    right = right_match.group(0) if right_match else ""
     if marker == "\u00ad" and left and right:
         return before + after
     if right.lower() in SUSPENSION_WORDS or not right:
@@ -122,9 +126,9 @@ class Vocabulary:
         it also occurs elsewhere."""
         ends = "".join(LINE_END_HYPHENS)
         stripped = [line.rstrip(ends) for line in lines]
-        starts = [_WORD_START.search(text.lower()) for prev, line, text in zip(lines, lines[1:], stripped[1:])
+        starts = [_WORD_START.match(text.lower()) for prev, line, text in zip(lines, lines[1:], stripped[1:])
                   if line and prev != prev.rstrip(ends)]
-        pieces = Counter(m.group(1) for m in starts if m)
+        pieces = Counter(m.group(0) for m in starts if m)
         new = [w for w in pieces if not self.is_word(w)]
         found = self.add_text("\n".join(stripped))
         if new:
