@@ -69,12 +69,30 @@ def _password_message(path: Path) -> str:
     return f"{path}: the PDF is password-protected; remove the password (e.g. qpdf --decrypt) and run again"
 
 
-def open_pages(path: Path, engine: str = "pdfium") -> Iterator[RawPage]:
+def open_pages(path: Path, engine: str = "pdfium", start: int = 0, stop: int | None = None) -> Iterator[RawPage]:
+    """The pages of `path` from index `start` up to `stop` (all by default), read by `engine`."""
     if engine == "pdfium":
-        return _pdfium_pages(path)
+        return _pdfium_pages(path, start, stop)
     if engine == "pdfplumber":
-        return _pdfplumber_pages(path)
+        return _pdfplumber_pages(path, start, stop)
     raise InputError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+
+
+def count_pages(path: Path, engine: str = "pdfium") -> int:
+    """How many pages `engine` finds in `path` (raises InputError as `open_pages` does)."""
+    if engine == "pdfplumber":
+        import pdfplumber
+
+        try:
+            with pdfplumber.open(str(path)) as pdf:
+                return len(pdf.pages)
+        except Exception:  # noqa: BLE001 - open_pages reports it with the right message
+            return 0
+    pdf = _pdfium_open(path)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
 
 
 # --------------------------------------------------------------------------- pdfium
@@ -96,12 +114,12 @@ def _pdfium_open(path: Path):
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
 
 
-def _pdfium_pages(path: Path) -> Iterator[RawPage]:
+def _pdfium_pages(path: Path, start: int = 0, stop: int | None = None) -> Iterator[RawPage]:
     import pypdfium2.raw as raw
 
     pdf = _pdfium_open(path)
     try:
-        for index in range(len(pdf)):
+        for index in range(start, len(pdf) if stop is None else min(stop, len(pdf))):
             try:
                 page = pdf[index]
             except Exception as exc:  # a damaged page object: report and go on
@@ -280,11 +298,11 @@ class _PdfiumLines:
 
     def words(self) -> list[tuple]:
         """The page's words as `_Word` tuples. The hot loop of extraction: four or five calls into
-        pdfium per word, the functions and buffers bound to local names."""
+        pdfium per word, through `_bare_functions` and with the buffers bound to local names."""
         spans = self.spans()
-        raw, handle, height = self.raw, self.handle, self.height
-        unmapped_at, size_at = raw.FPDFText_HasUnicodeMapError, raw.FPDFText_GetFontSize
-        loose_box, origin_at = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
+        height = self.height
+        handle = ctypes.cast(self.handle, ctypes.c_void_p)
+        unmapped_at, size_at, loose_box, origin_at = _bare_functions(self.raw)
         rect, ox, oy = self._rect, self._x, self._y
         rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
         total = len(spans)
@@ -342,10 +360,36 @@ class _PdfiumLines:
         return [tuple(p) for p in pieces]
 
 
+_BARE: tuple | None = None
+
+
+def _bare_functions(raw) -> tuple:
+    """FPDFText_HasUnicodeMapError, _GetFontSize, _GetLooseCharBox and _GetCharOrigin as plain
+    ctypes function pointers without argument types. pypdfium2's bindings convert and check every
+    argument on every call, which costs three times the call itself; the word loop calls these some
+    250,000 times for 100 pages. Callers must pass exactly: the text page as a c_void_p, the
+    character index as an int, the output buffers with ctypes.byref."""
+    global _BARE
+    if _BARE is None:
+        from pypdfium2_raw.bindings import _libs
+
+        lib = _libs["pdfium"]
+        functions = []
+        for name, result in (("FPDFText_HasUnicodeMapError", ctypes.c_int), ("FPDFText_GetFontSize", ctypes.c_double),
+                             ("FPDFText_GetLooseCharBox", ctypes.c_int), ("FPDFText_GetCharOrigin", ctypes.c_int)):
+            if getattr(raw, name).restype is not result:  # pdfium's header changed: a new release to read
+                raise RuntimeError(f"pdfium's {name} no longer returns {result.__name__}")
+            function = lib[name]  # a new function pointer object, not pypdfium2's (whose types stay set)
+            function.argtypes, function.restype = None, result
+            functions.append(function)
+        _BARE = tuple(functions)
+    return _BARE
+
+
 # --------------------------------------------------------------------------- pdfplumber
 
 
-def _pdfplumber_pages(path: Path) -> Iterator[RawPage]:
+def _pdfplumber_pages(path: Path, start: int = 0, stop: int | None = None) -> Iterator[RawPage]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
@@ -361,7 +405,7 @@ def _pdfplumber_pages(path: Path) -> Iterator[RawPage]:
         raise InputError(f"{path}: not a readable PDF ({name}: {exc}); re-export or repair it "
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
     try:
-        for index in range(count):
+        for index in range(start, count if stop is None else min(stop, count)):
             page = pdf.pages[index]
             try:
                 yield _pdfplumber_page(page, index + 1)

@@ -1,0 +1,58 @@
+"""Reading one long PDF's pages in several processes (`readers`) gives the same text as one."""
+
+from __future__ import annotations
+
+from kwaliteitscan.extract import extractor
+from kwaliteitscan.extract.extractor import extract_file, extract_many, read_pages
+from kwaliteitscan.extract.pdfsource import open_pages
+
+from ..conftest import CORPUS
+
+LONG = CORPUS / "roc-veenstreek-2024.pdf"  # 11 pages: long enough to be split
+
+
+def test_split_reading_gives_the_same_pages_and_text():
+    alone = list(open_pages(LONG))
+    assert len(alone) >= extractor.SPLIT_MIN_PAGES
+    split = read_pages(LONG, "pdfium", readers=2)
+    assert [p.number for p in split] == [p.number for p in alone]
+    assert split == alone  # every line, box and ruling, whoever read the page
+    assert extract_file(LONG, readers=2) == extract_file(LONG)
+
+
+def test_a_failing_helper_costs_only_time(monkeypatch):
+    # the helper dies before it can send its pages: they are read in the calling process instead
+    def broken(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(extractor.pickle, "dumps", broken)
+    assert read_pages(LONG, "pdfium", readers=2) == list(open_pages(LONG))
+
+
+def test_a_short_pdf_is_not_split(monkeypatch):
+    started = []
+    monkeypatch.setattr(extractor, "_start_reader", lambda *args: started.append(args))
+    short = CORPUS / "aoc-heidezoom-2024.pdf"  # 6 pages
+    assert read_pages(short, "pdfium", readers=2) == list(open_pages(short))
+    assert started == []
+
+
+def test_a_single_file_in_a_batch_is_read_by_all_cores(monkeypatch, tmp_path):
+    log = tmp_path / "readers.txt"
+    real = extractor.extract_file
+
+    def spy(path, engine="pdfium", sha256=None, ocr=False, readers=1):
+        with open(log, "a", encoding="utf-8") as out:  # the worker is another process: it tells through a file
+            out.write(f"{path.name} {readers}\n")
+        return real(path, engine, sha256, ocr, readers)
+
+    monkeypatch.setattr(extractor, "extract_file", spy)  # the forked workers run the patched module
+    one, = extract_many([LONG], cache=extractor.Cache(None), jobs=2)
+    assert one.document == real(LONG) and not one.error
+    assert log.read_text(encoding="utf-8").split("\n")[0] == f"{LONG.name} 2"
+    log.unlink()
+    short = CORPUS / "aoc-heidezoom-2024.pdf"
+    outcomes = extract_many([LONG, short], cache=extractor.Cache(None), jobs=2)
+    assert all(o.document for o in outcomes)
+    # two files, two cores: one reader each
+    assert sorted(log.read_text(encoding="utf-8").split()) == sorted([LONG.name, "1", short.name, "1"])
