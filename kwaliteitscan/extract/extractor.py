@@ -147,6 +147,20 @@ def read_pages(path: Path, engine: str, readers: int = 1) -> list[RawPage]:
     return pages
 
 
+def idle_readers(cores: int) -> int:
+    """How many processes may read one file's pages: `cores`, but no more than the machine has idle
+    (1 + the processors the last minute's load average leaves free). On a busy machine a second
+    reader only competes for the same processor and costs the split's overhead (a second pdfium
+    document, its fonts parsed again, the pages pickled back: about a quarter more CPU)."""
+    if cores < 2:
+        return 1
+    try:
+        free = (os.cpu_count() or 1) - os.getloadavg()[0]
+    except OSError:
+        return 1
+    return max(1, min(cores, 1 + int(free)))
+
+
 def _start_reader(path: Path, engine: str, start: int, stop: int) -> tuple[int, int]:
     """Fork a process that reads pages start..stop-1 and writes them, pickled, into a pipe."""
     read_end, write_end = os.pipe()
@@ -425,7 +439,7 @@ def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done, while_extr
         while queue and len(running) < jobs:
             index, path, sha = queue.pop(0)
             # cores no other file will take (the last file of a batch, or a single file) read its pages
-            readers = max(1, jobs - len(running) - len(queue))
+            readers = idle_readers(jobs - len(running) - len(queue))
             parent, child = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_child, args=(child, str(path), engine, sha, memory_mb, readers), daemon=True)
             proc.start()

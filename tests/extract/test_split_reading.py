@@ -47,6 +47,8 @@ def test_a_single_file_in_a_batch_is_read_by_all_cores(monkeypatch, tmp_path):
         return real(path, engine, sha256, ocr, readers)
 
     monkeypatch.setattr(extractor, "extract_file", spy)  # the forked workers run the patched module
+    monkeypatch.setattr(extractor.os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # an idle machine
+    monkeypatch.setattr(extractor.os, "cpu_count", lambda: 2)
     one, = extract_many([LONG], cache=extractor.Cache(None), jobs=2)
     assert one.document == real(LONG) and not one.error
     assert log.read_text(encoding="utf-8").split("\n")[0] == f"{LONG.name} 2"
@@ -56,3 +58,14 @@ def test_a_single_file_in_a_batch_is_read_by_all_cores(monkeypatch, tmp_path):
     assert all(o.document for o in outcomes)
     # two files, two cores: one reader each
     assert sorted(log.read_text(encoding="utf-8").split()) == sorted([LONG.name, "1", short.name, "1"])
+
+
+def test_a_busy_machine_reads_with_one_process(monkeypatch):
+    monkeypatch.setattr(extractor.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(extractor.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert extractor.idle_readers(2) == 2
+    assert extractor.idle_readers(1) == 1
+    monkeypatch.setattr(extractor.os, "getloadavg", lambda: (1.4, 0.0, 0.0))  # one processor taken
+    assert extractor.idle_readers(2) == 1
+    monkeypatch.setattr(extractor.os, "getloadavg", lambda: (4.0, 0.0, 0.0))
+    assert extractor.idle_readers(2) == 1
