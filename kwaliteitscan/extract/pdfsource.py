@@ -14,6 +14,7 @@ Coordinates are in points with y growing downwards from the top of the page.
 from __future__ import annotations
 
 import ctypes
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,19 +268,23 @@ class _PdfiumLines:
                     "punctuation or U+FFFD (a font without a Unicode map?)")
         return None
 
-    def spans(self) -> list[tuple[int, int, str]]:
-        """(first index, last index, text) of each word, in pdfium's order."""
+    def spans(self) -> tuple[list[int], list[int], list[str]]:
+        """The first index, the index after the last, and the text of each word, in pdfium's order."""
         chars = self.chars
         if isinstance(chars, str):  # one character per index: find the words in C
-            return [(m.start(), m.end() - 1, m.group()) for m in _TOKEN.finditer(chars)]
-        out: list[tuple[int, int, str]] = []
+            texts = _TOKEN.findall(chars)
+            firsts = [m.start() for m in _TOKEN.finditer(chars)]
+            return firsts, list(map(operator.add, firsts, map(len, texts))), texts
+        firsts, ends, texts = [], [], []
 
         def add(first: int, last: int) -> None:
             while last > first and not chars[last]:
                 last -= 1
             text = "".join(chars[first:last + 1])
             if text:
-                out.append((first, last, text))
+                firsts.append(first)
+                ends.append(last + 1)
+                texts.append(text)
 
         start = None
         for i, ch in enumerate(chars):
@@ -294,24 +299,24 @@ class _PdfiumLines:
                 start = i
         if start is not None:
             add(start, len(chars) - 1)
-        return out
+        return firsts, ends, texts
 
     def words(self) -> list[tuple]:
         """The page's words as `_Word` tuples. The hot loop of extraction: four or five calls into
         pdfium per word, through `_bare_functions` and with the buffers bound to local names."""
-        spans = self.spans()
+        firsts, ends, texts = self.spans()
         height = self.height
         handle = ctypes.cast(self.handle, ctypes.c_void_p)
         unmapped_at, size_at, loose_box, origin_at = _bare_functions(self.raw)
         rect, ox, oy = self._rect, self._x, self._y
         rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
-        total = len(spans)
+        total = len(texts)
         # A page is garbled when at least half its words are unmapped: once the words still
         # unchecked could no longer reach that share, the count cannot matter and checking stops.
         unmapped, unchecked = 0, total
         words: list[tuple] = []
         append = words.append
-        for first, last, text in spans:
+        for first, end, text in zip(firsts, ends, texts):
             if unchecked and unmapped + unchecked >= 0.5 * total:
                 unchecked -= 1
                 if unmapped_at(handle, first):
@@ -321,6 +326,7 @@ class _PdfiumLines:
                 x0, x1, top, bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
             else:
                 x0 = x1 = top = bottom = 0.0
+            last = end - 1
             if last != first:
                 if loose_box(handle, last, rect_ref):
                     x1, ltop, lbottom = rect.right, height - rect.top, height - rect.bottom
@@ -330,7 +336,7 @@ class _PdfiumLines:
                 ltop, lbottom = top, bottom
             origin_at(handle, first, ox_ref, oy_ref)
             baseline = height - oy.value
-            if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (last - first + 1):
+            if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (end - first):
                 append((baseline, x0, len(words), x1, ltop if ltop < top else top,
                         lbottom if lbottom > bottom else bottom, size, text))
             else:
@@ -338,7 +344,7 @@ class _PdfiumLines:
                     append((piece[0], piece[1], len(words)) + piece[2:])
         self.words_seen += total
         self.unmapped_words += unmapped
-        self.chars_seen += sum(len(span[2]) for span in spans)
+        self.chars_seen += sum(map(len, texts))
         return words
 
     def _pieces(self, first: int, last: int, size: float) -> list[list]:
