@@ -345,8 +345,11 @@ def _join_lines(texts: list[str], vocabulary) -> str:
         if not text:
             continue
         if parts:
-            joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
-            parts[-1] = joined[:len(joined) - len(text)]
+            if not parts[-1].endswith(LINE_END_HYPHENS):
+                parts[-1] += " "  # what join_two does without a line-end hyphen, without building the pair
+            else:
+                joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
+                parts[-1] = joined[:len(joined) - len(text)]
         parts.append(text)
     return "".join(parts)
 
