@@ -20,6 +20,13 @@ def test_split_reading_gives_the_same_pages_and_text():
     assert extract_file(LONG, readers=2) == extract_file(LONG)
 
 
+def test_a_helper_sends_its_pages():
+    # without this the split could fail silently every time and still give the right text
+    alone = list(open_pages(LONG))
+    pid, fd = extractor._start_reader(LONG, "pdfium", 5, 9)
+    assert extractor._finish_reader(pid, fd) == alone[5:9]
+
+
 def test_a_failing_helper_costs_only_time(monkeypatch):
     # the helper dies before it can send its pages: they are read in the calling process instead
     def broken(*args, **kwargs):
