@@ -141,7 +141,14 @@ def read_pages(path: Path, engine: str, readers: int = 1) -> list[RawPage]:
     readers = min(readers, count // (SPLIT_MIN_PAGES // 2))
     cuts = [count * k // readers for k in range(readers + 1)]
     helpers = [_start_reader(path, engine, cuts[k], cuts[k + 1]) for k in range(1, readers)]
-    pages = list(open_pages(path, engine, 0, cuts[1]))
+    try:
+        pages = list(open_pages(path, engine, 0, cuts[1]))
+    except BaseException:
+        for pid, fd in helpers:  # no helper is left behind, blocked on a pipe nobody reads
+            os.kill(pid, signal.SIGKILL)
+            os.close(fd)
+            os.waitpid(pid, 0)
+        raise
     for k, (pid, fd) in enumerate(helpers, start=1):
         pages.extend(_finish_reader(pid, fd) or open_pages(path, engine, cuts[k], cuts[k + 1]))
     return pages

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from kwaliteitscan.extract import extractor
 from kwaliteitscan.extract.extractor import extract_file, extract_many, read_pages
 from kwaliteitscan.extract.pdfsource import open_pages
@@ -76,3 +80,28 @@ def test_a_busy_machine_reads_with_one_process(monkeypatch):
     assert extractor.idle_readers(2) == 1
     monkeypatch.setattr(extractor.os, "getloadavg", lambda: (4.0, 0.0, 0.0))
     assert extractor.idle_readers(2) == 1
+
+
+def test_no_helper_outlives_a_failure_of_the_first_pages(monkeypatch):
+    real = extractor.open_pages
+    started = []
+
+    def first_pages_fail(path, engine="pdfium", start=0, stop=None):
+        if start == 0 and os.getpid() == parent:
+            raise KeyboardInterrupt  # e.g. the user stops the run while this process reads
+        return real(path, engine, start, stop)
+
+    def spy(*args):
+        started.append(start_reader(*args))
+        return started[-1]
+
+    parent = os.getpid()
+    start_reader = extractor._start_reader
+    monkeypatch.setattr(extractor, "open_pages", first_pages_fail)
+    monkeypatch.setattr(extractor, "_start_reader", spy)
+    with pytest.raises(KeyboardInterrupt):
+        read_pages(LONG, "pdfium", readers=2)
+    assert started
+    for pid, _ in started:  # killed and reaped
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
