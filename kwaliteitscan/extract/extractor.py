@@ -12,7 +12,9 @@ import faulthandler
 import hashlib
 import json
 import os
+import pickle
 import resource
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from ..files import write_cache
 from .docx import check_docx_file, is_docx, read_docx
 from .layout import Removed, layout_document, page_text
 from .ocr import ocr_pages, page_warning, require_tools
-from .pdfsource import ENGINES, open_pages
+from .pdfsource import ENGINES, RawPage, count_pages, open_pages
 
 #: bump when extraction output changes, so cached results are recomputed
 EXTRACTOR_VERSION = "5"
@@ -122,9 +124,100 @@ def file_engine(path: Path, engine: str = "pdfium", ocr: bool = False) -> str:
     return engine if engine.endswith("+ocr") or not ocr else f"{engine}+ocr"
 
 
-def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, ocr: bool = False) -> Document:
+#: a PDF is read by several processes (`readers`) only from this many pages on: below it forking costs
+#: more than it saves
+SPLIT_MIN_PAGES = 8
+
+
+def read_pages(path: Path, engine: str, readers: int = 1) -> list[RawPage]:
+    """All pages of `path` as RawPage records, in order. With `readers` > 1 the pages are cut into
+    that many runs and all but the first are read by forked helper processes at the same time (each
+    page is read on its own, so the records are the same whoever reads them). A helper that fails or
+    dies (a page that crashes pdfium, the memory cap) costs nothing but time: its pages are then read
+    here, where the failure is reported as it would be without helpers."""
+    count = count_pages(path, engine) if readers > 1 else 0
+    if readers < 2 or count < SPLIT_MIN_PAGES:
+        return list(open_pages(path, engine))
+    readers = min(readers, count // (SPLIT_MIN_PAGES // 2))
+    cuts = [count * k // readers for k in range(readers + 1)]
+    helpers = [_start_reader(path, engine, cuts[k], cuts[k + 1]) for k in range(1, readers)]
+    try:
+        pages = list(open_pages(path, engine, 0, cuts[1]))
+    except BaseException:
+        for pid, fd in helpers:  # no helper is left behind, blocked on a pipe nobody reads
+            os.kill(pid, signal.SIGKILL)
+            os.close(fd)
+            os.waitpid(pid, 0)
+        raise
+    for k, (pid, fd) in enumerate(helpers, start=1):
+        pages.extend(_finish_reader(pid, fd) or open_pages(path, engine, cuts[k], cuts[k + 1]))
+    return pages
+
+
+def idle_readers(cores: int) -> int:
+    """How many processes may read one file's pages: `cores`, but no more than the machine has idle
+    (1 + the processors the last minute's load average leaves free). On a busy machine a second
+    reader only competes for the same processor and costs the split's overhead (a second pdfium
+    document, its fonts parsed again, the pages pickled back: about a quarter more CPU)."""
+    if cores < 2:
+        return 1
+    try:
+        free = (os.cpu_count() or 1) - os.getloadavg()[0]
+    except OSError:
+        return 1
+    return max(1, min(cores, 1 + int(free)))
+
+
+def _start_reader(path: Path, engine: str, start: int, stop: int) -> tuple[int, int]:
+    """Fork a process that reads pages start..stop-1 and writes them, pickled, into a pipe."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    status = 1
+    try:  # the helper: never returns into the caller's code, whatever happens
+        os.close(read_end)
+        _die_with_parent()
+        data = pickle.dumps(list(open_pages(path, engine, start, stop)), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_end, "wb") as out:
+            out.write(data)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _finish_reader(pid: int, fd: int) -> list[RawPage] | None:
+    """The pages a helper read, or None when it failed."""
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    try:
+        return pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a truncated result: read those pages here instead
+        return None
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this helper when its parent dies (the batch's time limit kills the worker
+    with SIGKILL, which a helper could otherwise outlive); elsewhere nothing happens."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, ocr: bool = False,
+                 readers: int = 1) -> Document:
     """Extract one PDF or Word (.docx) file in this process; `ocr` (or an engine ending in "+ocr")
-    reads the PDF's pages without a text layer with Tesseract."""
+    reads the PDF's pages without a text layer with Tesseract. `readers` > 1 reads a long PDF's
+    pages in that many processes at once (`read_pages`)."""
     path = Path(path)
     if is_docx(path):
         pages, notes = read_docx(path)
@@ -136,7 +229,7 @@ def extract_file(path: Path, engine: str = "pdfium", sha256: str | None = None, 
         raise InputError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     check_pdf_file(path)
     sha = sha256 or sha256_file(path)
-    raw_pages = list(open_pages(path, engine))
+    raw_pages = read_pages(path, engine, readers)
     warnings = [f"{r.error}; its text is missing" for r in raw_pages if r.error]
     # with --ocr every page without a text layer is read (a scan; or text drawn as shapes, which pdfium cannot see)
     textless = [r.number for r in raw_pages if not r.lines and not r.error]
@@ -275,7 +368,7 @@ def _address_space_mb() -> int:
     return 0
 
 
-def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> None:
+def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None, readers: int = 1) -> None:
     faulthandler.disable()  # a crash is reported through the pipe as one line, not dumped
     if not os.environ.get("KWALITEITSCAN_DEBUG"):
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -286,7 +379,7 @@ def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None) -> Non
             # parent (spaCy already loaded) keeps WORKER_HEADROOM_MB above what it starts with
             limit = max(memory_mb, _address_space_mb() + WORKER_HEADROOM_MB) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        doc = extract_file(Path(path), engine, sha)
+        doc = extract_file(Path(path), engine, sha, readers=readers)
         conn.send(("ok", dict(doc.to_json(), engine=doc.engine), None))  # the engine names its cache entry
     except KwaliteitscanError as exc:
         conn.send(("error", exc.message, None))
@@ -352,8 +445,10 @@ def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done, while_extr
     while queue or running:
         while queue and len(running) < jobs:
             index, path, sha = queue.pop(0)
+            # cores no other file will take (the last file of a batch, or a single file) read its pages
+            readers = idle_readers(jobs - len(running) - len(queue))
             parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(child, str(path), engine, sha, memory_mb), daemon=True)
+            proc = ctx.Process(target=_child, args=(child, str(path), engine, sha, memory_mb, readers), daemon=True)
             proc.start()
             child.close()
             running[parent] = (index, path, proc, time.monotonic())

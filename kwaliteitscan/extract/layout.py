@@ -95,15 +95,18 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
     exact: dict[tuple[str, bool], list[float]] = {}  # the same for the exact text, digits and all
     prefix_places: dict[tuple[str, bool], list[float]] = {}  # the same for the first _PREFIX characters
     prefix_inside: Counter[str] = Counter()
+    page_keys: list[list[str]] = []  # per page: the key of each line
     for page in pages:
         order = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
         chosen = {i: True for i in order[:edge]} | {i: False for i in order[-edge:] if i not in order[:edge]}
         edges.append(chosen)
+        keys = [_edge_key(line.text) for line in page.lines]
+        page_keys.append(keys)
         # every line counts once at its own place; a text that comes twice on one page is body text
-        on_page = Counter(_edge_key(line.text) for line in page.lines)
+        on_page = Counter(keys)
         repeats.append({key for key, n in on_page.items() if n > 1})
         for i, line in enumerate(page.lines):
-            key = _edge_key(line.text)
+            key = keys[i]
             if i in chosen:
                 place = _slot(page, line, chosen[i])
                 places.setdefault((key, chosen[i]), []).append(place)
@@ -125,7 +128,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
         return bisect_right(spots, place + _SAME_PLACE) - bisect_left(spots, place - _SAME_PLACE)
 
     report: list[Removed] = []
-    for page, chosen, twice in zip(pages, edges, repeats):
+    for page, chosen, twice, keys in zip(pages, edges, repeats, page_keys):
         tables = ruled_regions(page.rulings)
         strength: dict[int, float] = {}  # line index -> pages it stands on at this place
         for i, top_side in chosen.items():
@@ -135,7 +138,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
             if _PAGE_NUMBER.match(normalize(line.text).strip()):
                 strength[i] = everywhere  # a printed page number always goes
                 continue
-            key = _edge_key(line.text)
+            key = keys[i]
             if key in twice:
                 continue
             place = _slot(page, line, top_side)
@@ -193,9 +196,13 @@ class _Item:
     block: Block | None = None
 
 
-def layout_page(page: RawPage, vocabulary: Vocabulary | None = None) -> list[Block]:
-    """Order the lines of one page and group them into paragraph and table blocks."""
+def layout_page(page: RawPage, vocabulary: Vocabulary | None = None, ordered: list | None = None) -> list[Block]:
+    """Order the lines of one page and group them into paragraph and table blocks. `ordered`, when
+    given, is `_reading_order` of all the page's lines, already worked out: a page without ruled
+    tables then needs no second sort."""
     tables = ruled_regions(page.rulings)
+    if ordered is not None and not tables:
+        return _paragraphs(ordered, vocabulary)
     items: list[_Item] = []
     table_lines: list[list[Line]] = [[] for _ in tables]
     for line in page.lines:
@@ -338,8 +345,11 @@ def _join_lines(texts: list[str], vocabulary) -> str:
         if not text:
             continue
         if parts:
-            joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
-            parts[-1] = joined[:len(joined) - len(text)]
+            if not parts[-1].endswith(LINE_END_HYPHENS):
+                parts[-1] += " "  # what join_two does without a line-end hyphen, without building the pair
+            else:
+                joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
+                parts[-1] = joined[:len(joined) - len(text)]
         parts.append(text)
     return "".join(parts)
 
@@ -365,11 +375,13 @@ def layout_document(pages: list[RawPage], removed: list[Removed] | None = None) 
     if removed is not None:
         removed.extend(report)
     vocabulary = Vocabulary()
+    orders = []
     for page in pages:
         # in reading order: the vocabulary reads the start of the line after a hyphenated one
         ordered = _reading_order([_Item(ln.x0, ln.x1, ln.top, ln.bottom, line=ln) for ln in page.lines], page.width)
         vocabulary.add_lines([item.line.text for item in ordered])
-    laid = [layout_page(page, vocabulary) for page in pages]
+        orders.append(ordered)
+    laid = [layout_page(page, vocabulary, ordered) for page, ordered in zip(pages, orders)]
     for this, nxt in zip(laid, laid[1:]):
         _carry_over(this, nxt, vocabulary)
     return laid

@@ -14,6 +14,7 @@ Coordinates are in points with y growing downwards from the top of the page.
 from __future__ import annotations
 
 import ctypes
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,12 +70,30 @@ def _password_message(path: Path) -> str:
     return f"{path}: the PDF is password-protected; remove the password (e.g. qpdf --decrypt) and run again"
 
 
-def open_pages(path: Path, engine: str = "pdfium") -> Iterator[RawPage]:
+def open_pages(path: Path, engine: str = "pdfium", start: int = 0, stop: int | None = None) -> Iterator[RawPage]:
+    """The pages of `path` from index `start` up to `stop` (all by default), read by `engine`."""
     if engine == "pdfium":
-        return _pdfium_pages(path)
+        return _pdfium_pages(path, start, stop)
     if engine == "pdfplumber":
-        return _pdfplumber_pages(path)
+        return _pdfplumber_pages(path, start, stop)
     raise InputError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+
+
+def count_pages(path: Path, engine: str = "pdfium") -> int:
+    """How many pages `engine` finds in `path` (raises InputError as `open_pages` does)."""
+    if engine == "pdfplumber":
+        import pdfplumber
+
+        try:
+            with pdfplumber.open(str(path)) as pdf:
+                return len(pdf.pages)
+        except Exception:  # noqa: BLE001 - open_pages reports it with the right message
+            return 0
+    pdf = _pdfium_open(path)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
 
 
 # --------------------------------------------------------------------------- pdfium
@@ -96,12 +115,12 @@ def _pdfium_open(path: Path):
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
 
 
-def _pdfium_pages(path: Path) -> Iterator[RawPage]:
+def _pdfium_pages(path: Path, start: int = 0, stop: int | None = None) -> Iterator[RawPage]:
     import pypdfium2.raw as raw
 
     pdf = _pdfium_open(path)
     try:
-        for index in range(len(pdf)):
+        for index in range(start, len(pdf) if stop is None else min(stop, len(pdf))):
             try:
                 page = pdf[index]
             except Exception as exc:  # a damaged page object: report and go on
@@ -249,67 +268,134 @@ class _PdfiumLines:
                     "punctuation or U+FFFD (a font without a Unicode map?)")
         return None
 
-    def words(self) -> list[dict]:
+    def spans(self) -> tuple[list[int], list[int], list[str]]:
+        """The first index, the index after the last, and the text of each word, in pdfium's order."""
         chars = self.chars
-        words: list[dict] = []
         if isinstance(chars, str):  # one character per index: find the words in C
-            for found in _TOKEN.finditer(chars):
-                words.extend(self._word(found.start(), found.end() - 1))
-            return words
+            texts = _TOKEN.findall(chars)
+            firsts = [m.start() for m in _TOKEN.finditer(chars)]
+            return firsts, list(map(operator.add, firsts, map(len, texts))), texts
+        firsts, ends, texts = [], [], []
+
+        def add(first: int, last: int) -> None:
+            while last > first and not chars[last]:
+                last -= 1
+            text = "".join(chars[first:last + 1])
+            if text:
+                firsts.append(first)
+                ends.append(last + 1)
+                texts.append(text)
+
         start = None
         for i, ch in enumerate(chars):
             if ch == "\ufffe":  # a line-end hyphen ends its word and belongs to it
-                words.extend(self._word(i if start is None else start, i))
+                add(i if start is None else start, i)
                 start = None
             elif ch.isspace() or (not ch and start is None):
                 if start is not None:
-                    words.extend(self._word(start, i - 1))
+                    add(start, i - 1)
                 start = None
             elif start is None:
                 start = i
         if start is not None:
-            words.extend(self._word(start, len(chars) - 1))
+            add(start, len(chars) - 1)
+        return firsts, ends, texts
+
+    def words(self) -> list[tuple]:
+        """The page's words as `_Word` tuples. The hot loop of extraction: four or five calls into
+        pdfium per word, through `_bare_functions` and with the buffers bound to local names."""
+        firsts, ends, texts = self.spans()
+        height = self.height
+        handle = ctypes.cast(self.handle, ctypes.c_void_p)
+        unmapped_at, size_at, loose_box, origin_at = _bare_functions(self.raw)
+        rect, ox, oy = self._rect, self._x, self._y
+        rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
+        total = len(texts)
+        # A page is garbled when at least half its words are unmapped: once the words still
+        # unchecked could no longer reach that share, the count cannot matter and checking stops.
+        unmapped, unchecked = 0, total
+        words: list[tuple] = []
+        append = words.append
+        for first, end, text in zip(firsts, ends, texts):
+            if unchecked and unmapped + unchecked >= 0.5 * total:
+                unchecked -= 1
+                if unmapped_at(handle, first):
+                    unmapped += 1
+            size = float(size_at(handle, first)) or 10.0
+            if loose_box(handle, first, rect_ref):
+                x0, x1, top, bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
+            else:
+                x0 = x1 = top = bottom = 0.0
+            last = end - 1
+            if last != first:
+                if loose_box(handle, last, rect_ref):
+                    x1, ltop, lbottom = rect.right, height - rect.top, height - rect.bottom
+                else:
+                    x1 = ltop = lbottom = 0.0
+            else:
+                ltop, lbottom = top, bottom
+            origin_at(handle, first, ox_ref, oy_ref)
+            baseline = height - oy.value
+            if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (end - first):
+                append((baseline, x0, len(words), x1, ltop if ltop < top else top,
+                        lbottom if lbottom > bottom else bottom, size, text))
+            else:
+                for piece in self._pieces(first, last, size):
+                    append((piece[0], piece[1], len(words)) + piece[2:])
+        self.words_seen += total
+        self.unmapped_words += unmapped
+        self.chars_seen += sum(map(len, texts))
         return words
 
-    def _word(self, first: int, last: int) -> list[dict]:
+    def _pieces(self, first: int, last: int, size: float) -> list[list]:
+        """pdfium glued characters that do not stand side by side: cut where the geometry jumps.
+        Each piece is [baseline, x0, x1, top, bottom, size, text]."""
         chars = self.chars
-        while last > first and not chars[last]:
-            last -= 1
-        text = "".join(chars[first:last + 1])
-        if not text:
-            return []
-        self.words_seen += 1
-        self.chars_seen += len(text)
-        if self.raw.FPDFText_HasUnicodeMapError(self.handle, first):
-            self.unmapped_words += 1
-        size = float(self.raw.FPDFText_GetFontSize(self.handle, first)) or 10.0
-        x0, _, top, bottom = self.box(first)
-        _, x1, ltop, lbottom = self.box(last)
-        baseline = self.baseline(first)
-        if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (last - first + 1):
-            return [{"text": text, "x0": x0, "x1": x1, "top": min(top, ltop), "bottom": max(bottom, lbottom),
-                     "size": size, "baseline": baseline}]
-        # pdfium glued characters that do not stand side by side: cut where the geometry jumps
-        pieces: list[dict] = []
+        pieces: list[list] = []
         for i in range(first, last + 1):
             if not chars[i]:
                 continue
             cx0, cx1, ctop, cbottom = self.box(i)
             cbase = self.baseline(i)
             prev = pieces[-1] if pieces else None
-            if prev and abs(cbase - prev["baseline"]) < 0.2 * size and -0.3 * size <= cx0 - prev["x1"] <= 0.15 * size:
-                prev["text"] += chars[i]
-                prev["x1"], prev["top"], prev["bottom"] = cx1, min(prev["top"], ctop), max(prev["bottom"], cbottom)
+            if prev and abs(cbase - prev[0]) < 0.2 * size and -0.3 * size <= cx0 - prev[2] <= 0.15 * size:
+                prev[6] += chars[i]
+                prev[2], prev[3], prev[4] = cx1, min(prev[3], ctop), max(prev[4], cbottom)
             else:
-                pieces.append({"text": chars[i], "x0": cx0, "x1": cx1, "top": ctop, "bottom": cbottom, "size": size,
-                               "baseline": cbase})
-        return pieces
+                pieces.append([cbase, cx0, cx1, ctop, cbottom, size, chars[i]])
+        return [tuple(p) for p in pieces]
+
+
+_BARE: tuple | None = None
+
+
+def _bare_functions(raw) -> tuple:
+    """FPDFText_HasUnicodeMapError, _GetFontSize, _GetLooseCharBox and _GetCharOrigin as plain
+    ctypes function pointers without argument types. pypdfium2's bindings convert and check every
+    argument on every call, which costs three times the call itself; the word loop calls these some
+    250,000 times for 100 pages. Callers must pass exactly: the text page as a c_void_p, the
+    character index as an int, the output buffers with ctypes.byref."""
+    global _BARE
+    if _BARE is None:
+        from pypdfium2_raw.bindings import _libs
+
+        lib = _libs["pdfium"]
+        functions = []
+        for name, result in (("FPDFText_HasUnicodeMapError", ctypes.c_int), ("FPDFText_GetFontSize", ctypes.c_double),
+                             ("FPDFText_GetLooseCharBox", ctypes.c_int), ("FPDFText_GetCharOrigin", ctypes.c_int)):
+            if getattr(raw, name).restype is not result:  # pdfium's header changed: a new release to read
+                raise RuntimeError(f"pdfium's {name} no longer returns {result.__name__}")
+            function = lib[name]  # a new function pointer object, not pypdfium2's (whose types stay set)
+            function.argtypes, function.restype = None, result
+            functions.append(function)
+        _BARE = tuple(functions)
+    return _BARE
 
 
 # --------------------------------------------------------------------------- pdfplumber
 
 
-def _pdfplumber_pages(path: Path) -> Iterator[RawPage]:
+def _pdfplumber_pages(path: Path, start: int = 0, stop: int | None = None) -> Iterator[RawPage]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
@@ -325,7 +411,7 @@ def _pdfplumber_pages(path: Path) -> Iterator[RawPage]:
         raise InputError(f"{path}: not a readable PDF ({name}: {exc}); re-export or repair it "
                          "(e.g. qpdf in.pdf out.pdf) and run again") from exc
     try:
-        for index in range(count):
+        for index in range(start, count if stop is None else min(stop, count)):
             page = pdf.pages[index]
             try:
                 yield _pdfplumber_page(page, index + 1)
@@ -348,7 +434,9 @@ def _pdfplumber_page(page, number: int) -> RawPage:
             result.rulings.extend([Ruling(x0, x1, top, top), Ruling(x0, x1, bottom, bottom),
                                    Ruling(x0, x0, top, bottom), Ruling(x1, x1, top, bottom)])
     result.has_images = bool(page.images)
-    result.lines = _group_words(words, [r for r in result.rulings if not r.horizontal])
+    result.lines = _group_words([(w.get("baseline", w["bottom"]), w["x0"], i, w["x1"], w["top"], w["bottom"], float(w.get("size", 10)),
+                                  w["text"]) for i, w in enumerate(words)],
+                                [r for r in result.rulings if not r.horizontal])
     # pdfminer writes a glyph it cannot map to Unicode as "(cid:123)"
     unmapped = sum(1 for w in words if "(cid:" in w["text"])
     if len(words) >= 3 and unmapped >= 0.5 * len(words):
@@ -358,62 +446,97 @@ def _pdfplumber_page(page, number: int) -> RawPage:
     return result
 
 
-def _group_words(words: list[dict], verticals: list[Ruling] = (), tables=None, middle: float | None = None,
+def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, middle: float | None = None,
                  slack: float = 0.0) -> list[Line]:
     """Words to physical lines: same baseline, split at table cell borders and at wide gaps.
 
+    `words` are `_Word` tuples: (baseline, x0, index, x1, top, bottom, size, text), the index
+    unique, so sorting the tuples sorts by baseline and x0 with ties in input order.
     With `middle` given, a wide gap splits a line only inside a ruled table (`tables`), where it
     covers the page's middle (the gutter of two columns) or where it is far wider than the row's
     usual word space (a tab stop): a justified line with wide word spaces stays one line."""
-    rows: list[list[dict]] = []
+    rows: list[list[tuple]] = []
+    row: list[tuple] = []
     anchor = 0.0  # the baseline of the row's first word: a chain of small steps never merges two lines
-    for word in sorted(words, key=lambda w: (w.get("baseline", w["bottom"]), w["x0"])):
-        size = float(word.get("size", 10))
-        baseline = word.get("baseline", word["bottom"])
-        if rows and baseline - anchor < size * 0.4:
-            rows[-1].append(word)
+    for word in sorted(words):
+        if rows and word[0] - anchor < word[6] * 0.4:
+            row.append(word)
         else:
-            rows.append([word])
-            anchor = baseline
+            row = [word]
+            rows.append(row)
+            anchor = word[0]
+    walls = [(v.x0, v.top, v.bottom) for v in verticals]
+    tables = list(tables or ())
     lines: list[Line] = []
     for row in rows:
-        row.sort(key=lambda w: w["x0"])
-        spaces = sorted(b["x0"] - a["x1"] for a, b in zip(row, row[1:]) if b["x0"] - a["x1"] >= 0.15 * a["size"])
-        usual = spaces[len(spaces) // 2] if spaces else 0.0  # the median word space of the row
-        piece = [row[0]]
+        if len(row) == 1:
+            lines.append(_words_line(row))
+            continue
+        row.sort(key=_X0)
+        if walls:  # only a border beside this row can split it
+            low, high = min(w[4] for w in row), max(w[5] for w in row)
+            near = [wall for wall in walls if wall[1] <= high and wall[2] >= low]
+        else:
+            near = walls
+        usual = None  # the median word space of the row, worked out when a wide gap needs it
+        prev = row[0]
+        piece = [prev]
         for word in row[1:]:
-            size = float(word.get("size", 10))
-            prev = piece[-1]
-            if word["text"] == prev["text"] and abs(word["x0"] - prev["x0"]) < 0.25 * size:
+            _, x0, _, _, top, bottom, size, text = word
+            if text == prev[7] and abs(x0 - prev[1]) < 0.25 * size:
                 continue  # the same word printed twice a hair apart ("fake bold")
-            border = any(prev["x1"] - 1 <= v.x0 <= word["x0"] + 1 and v.top <= word["bottom"] and v.bottom >= word["top"]
-                         for v in verticals)
-            gap = word["x0"] - prev["x1"]
-            wide = gap > max(1.2 * size, 8.0)
-            if wide and middle is not None:
+            gap = x0 - prev[3]
+            if gap < -0.3 * size:  # drawn over the previous word: another text that collides with it
+                split = True
+            elif near and any(prev[3] - 1 <= vx <= x0 + 1 and vtop <= bottom and vbottom >= top
+                              for vx, vtop, vbottom in near):
+                split = True  # a table cell border
+            elif gap <= max(1.2 * size, 8.0):
+                split = False
+            elif middle is None:
+                split = True
+            else:
+                if usual is None:
+                    spaces = sorted(b[1] - a[3] for a, b in zip(row, row[1:]) if b[1] - a[3] >= 0.15 * a[6])
+                    usual = spaces[len(spaces) // 2] if spaces else 0.0
+                    several = len(spaces) > 1
                 # a tab stop (a header's left and right part) is far wider than the row's usual space
-                wide = gap > 3 * size and (gap > 2.5 * usual if len(spaces) > 1 else True)
-                wide = wide or (prev["x1"] <= middle + slack and word["x0"] >= middle - slack) or any(
-                    box[0] <= prev["x1"] and word["x0"] <= box[2] and box[1] <= word["bottom"] and word["top"] <= box[3]
-                    for box in tables)
-            overlap = gap < -0.3 * size  # drawn over the previous word: another text that collides with it
-            if border or wide or overlap:
+                split = (gap > 3 * size and (gap > 2.5 * usual if several else True)) or (
+                    prev[3] <= middle + slack and x0 >= middle - slack) or any(
+                    box[0] <= prev[3] and x0 <= box[2] and box[1] <= bottom and top <= box[3] for box in tables)
+            if split:
                 lines.append(_words_line(piece))
                 piece = []
             piece.append(word)
+            prev = word
         lines.append(_words_line(piece))
     return lines
 
 
-def _words_line(words: list[dict]) -> Line:
+def _X0(word: tuple) -> float:
+    return word[1]
+
+
+def _words_line(words: list[tuple]) -> Line:
     """One line from words sorted by x: a space where they stand apart, none where they touch
     (one word written as two text objects); a hyphen marker before another word is a hyphen."""
-    text = words[0]["text"]
-    for prev, word in zip(words, words[1:]):
-        if text.endswith("\ufffe"):
-            text = text[:-1] + "-"
-        gap = word["x0"] - prev["x1"]
-        text += ("" if gap < 0.15 * float(word.get("size", 10)) else " ") + word["text"]
-    return Line(text, words[0]["x0"], max(w["x1"] for w in words),
-                min(w["top"] for w in words), max(w["bottom"] for w in words), float(words[0].get("size", 10)),
-                text.endswith("\ufffe"))
+    first = words[0]
+    if len(words) == 1:
+        text = first[7]
+        return Line(text, first[1], first[3], first[4], first[5], first[6], text.endswith("\ufffe"))
+    parts = [first[7]]
+    x1, top, bottom = first[3], first[4], first[5]
+    prev = first
+    for word in words[1:]:
+        if prev[7].endswith("\ufffe"):
+            parts[-1] = parts[-1][:-1] + "-"
+        parts.append(word[7] if word[1] - prev[3] < 0.15 * word[6] else " " + word[7])
+        if word[3] > x1:
+            x1 = word[3]
+        if word[4] < top:
+            top = word[4]
+        if word[5] > bottom:
+            bottom = word[5]
+        prev = word
+    text = "".join(parts)
+    return Line(text, first[1], x1, top, bottom, first[6], text.endswith("\ufffe"))
