@@ -12,6 +12,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -206,13 +207,12 @@ class Project:
                           active=1, suggester=excluded.suggester""",
                        (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
                         pipeline, codebook_sha, suggester))
-            db.execute("DELETE FROM candidates WHERE document = ?", (sha,))
-            db.executemany(f"INSERT INTO candidates VALUES ({', '.join('?' * 18)})",
-                           [_candidate_row(c, codebook_sha) for c in candidates])
-            db.execute("DELETE FROM passages WHERE document = ?", (sha,))
-            db.executemany("INSERT OR IGNORE INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
-                             json.dumps(p.prior)) for p in passages or ()])
+            _replace_rows(db, "candidates", "id", sha, [_candidate_row(c, codebook_sha) for c in candidates],
+                          unique=True)
+            memo: dict = {}  # most priors are alike (all zeros): each is written as JSON once
+            _replace_rows(db, "passages", "key", sha, [
+                (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
+                 memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior))) for p in passages or ()])
 
     def update_document_meta(self, sha: str, file: str, institution: str, year: int | None) -> None:
         with self.transaction() as db:
@@ -450,9 +450,42 @@ def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
-    return (c.id, c.document, c.theme, json.dumps(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
-            c.passage, c.context, c.polarity, json.dumps(c.qualifiers), c.score, int(c.weak),
-            json.dumps(c.terms, ensure_ascii=False), json.dumps(c.patterns, ensure_ascii=False), codebook_sha)
+    return (c.id, c.document, c.theme, _json(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
+            c.passage, c.context, c.polarity, _json(c.qualifiers), c.score, int(c.weak),
+            _json_text(c.terms), _json_text(c.patterns), codebook_sha)
+
+
+@lru_cache(maxsize=4096)
+def _json(values: tuple) -> str:
+    return json.dumps(values)
+
+
+@lru_cache(maxsize=4096)
+def _json_text(values: tuple) -> str:
+    return json.dumps(values, ensure_ascii=False)
+
+
+def _replace_rows(db: sqlite3.Connection, table: str, key: str, sha: str, rows: list[tuple],
+                  unique: bool = False) -> None:
+    """Make the rows of document `sha` in `table` equal to `rows` (the key column first), writing only
+    what differs: after a codebook change most rows of a re-coded document are what they were, so a
+    re-code rewrites a few rows, not every one. `unique`: a key twice in `rows` is an error (as a
+    plain INSERT makes it); otherwise the first of them is kept (as INSERT OR IGNORE does)."""
+    new: dict = {}
+    for row in rows:
+        if row[0] in new:
+            if unique:
+                raise sqlite3.IntegrityError(f"UNIQUE constraint failed: {table}.{key}")
+            continue
+        new[row[0]] = row
+    width = len(rows[0]) if rows else 0
+    old = {row[0]: tuple(row) for row in db.execute(f"SELECT * FROM {table} WHERE document = ?", (sha,))}
+    gone = [(k,) for k in old if k not in new]
+    if gone:
+        db.executemany(f"DELETE FROM {table} WHERE {key} = ?", gone)
+    changed = [row for k, row in new.items() if old.get(k) != row]
+    if changed:
+        db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * width)})", changed)
 
 
 def _decode(row: dict) -> dict:
