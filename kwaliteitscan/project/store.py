@@ -193,26 +193,63 @@ class Project:
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
                          candidates: list[Candidate], suggester: str | None = None,
-                         passages: list | None = None) -> None:
+                         passages: list | None = None, result: str | None = None) -> None:
         """Store one coded document, its candidates and its passages in one transaction (decisions are
-        untouched)."""
+        untouched). `result`: a digest of everything the candidates and passages were computed from
+        (match/reuse.py), so a re-code that would compute them again can keep them (keep_document)."""
         with self.transaction() as db:
-            db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
-            db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
-                                                 codebook, active, suggester)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                          ON CONFLICT(sha256) DO UPDATE SET file=excluded.file, institution=excluded.institution,
-                          year=excluded.year, pages=excluded.pages, engine=excluded.engine,
-                          warnings=excluded.warnings, pipeline=excluded.pipeline, codebook=excluded.codebook,
-                          active=1, suggester=excluded.suggester""",
-                       (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
-                        pipeline, codebook_sha, suggester))
-            _replace_rows(db, "candidates", "id", sha, [_candidate_row(c, codebook_sha) for c in candidates],
-                          unique=True)
+            self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
+                               suggester)
+            n_candidates = _replace_rows(db, "candidates", "id", sha,
+                                         [_candidate_row(c, codebook_sha) for c in candidates], unique=True)
             memo: dict = {}  # most priors are alike (all zeros): each is written as JSON once
-            _replace_rows(db, "passages", "key", sha, [
+            n_passages = _replace_rows(db, "passages", "key", sha, [
                 (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
                  memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior))) for p in passages or ()])
+            db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
+            if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
+                db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
+                           (_RESULT + sha, f"{SCHEMA_VERSION}:{n_candidates}:{n_passages}:{result}"))
+
+    @staticmethod
+    def _document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
+                      suggester) -> None:
+        db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
+        db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
+                                             codebook, active, suggester)
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                      ON CONFLICT(sha256) DO UPDATE SET file=excluded.file, institution=excluded.institution,
+                      year=excluded.year, pages=excluded.pages, engine=excluded.engine,
+                      warnings=excluded.warnings, pipeline=excluded.pipeline, codebook=excluded.codebook,
+                      active=1, suggester=excluded.suggester""",
+                   (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
+                    pipeline, codebook_sha, suggester))
+
+    def results(self) -> dict[str, str]:
+        """document -> the digest its stored candidates and passages were computed from (replace_document),
+        for the documents whose rows are all still there."""
+        counts = {}
+        for table in ("candidates", "passages"):
+            for sha, n in self.db.execute(f"SELECT document, COUNT(*) FROM {table} GROUP BY document"):
+                counts.setdefault(sha, {})[table] = n
+        out = {}
+        for key, value in self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'result:%'"):
+            sha = key[len(_RESULT):]
+            schema, n_candidates, n_passages, digest = value.split(":", 3)
+            have = counts.get(sha, {})
+            if (schema == str(SCHEMA_VERSION) and have.get("candidates", 0) == int(n_candidates)
+                    and have.get("passages", 0) == int(n_passages) > 0):
+                out[sha] = digest
+        return out
+
+    def keep_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
+                      warnings: Iterable[str], pipeline: str, codebook_sha: str, suggester: str | None = None) -> None:
+        """A re-coded document whose candidates and passages came out as stored (its result digest is
+        unchanged): record the new codebook on the document and its candidates, in one transaction."""
+        with self.transaction() as db:
+            self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
+                               suggester)
+            db.execute("UPDATE candidates SET codebook = ? WHERE document = ?", (codebook_sha, sha))
 
     def update_document_meta(self, sha: str, file: str, institution: str, year: int | None) -> None:
         with self.transaction() as db:
@@ -449,6 +486,9 @@ def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict
             "codebook_version": row.get("codebook_version", "")}
 
 
+_RESULT = "result:"  # meta key prefix: the result digest of a document's stored candidates and passages
+
+
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
     return (c.id, c.document, c.theme, _json(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
             c.passage, c.context, c.polarity, _json(c.qualifiers), c.score, int(c.weak),
@@ -466,10 +506,10 @@ def _json_text(values: tuple) -> str:
 
 
 def _replace_rows(db: sqlite3.Connection, table: str, key: str, sha: str, rows: list[tuple],
-                  unique: bool = False) -> None:
+                  unique: bool = False) -> int:
     """Make the rows of document `sha` in `table` equal to `rows` (the key column first), writing only
     what differs: after a codebook change most rows of a re-coded document are what they were, so a
-    re-code rewrites a few rows, not every one. `unique`: a key twice in `rows` is an error (as a
+    re-code rewrites a few rows, not every one. Returns the number of rows the document now has. `unique`: a key twice in `rows` is an error (as a
     plain INSERT makes it); otherwise the first of them is kept (as INSERT OR IGNORE does)."""
     new: dict = {}
     for row in rows:
@@ -486,6 +526,7 @@ def _replace_rows(db: sqlite3.Connection, table: str, key: str, sha: str, rows: 
     changed = [row for k, row in new.items() if old.get(k) != row]
     if changed:
         db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * width)})", changed)
+    return len(new)
 
 
 def _decode(row: dict) -> dict:

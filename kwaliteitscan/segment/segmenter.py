@@ -243,6 +243,11 @@ def from_data(data: tuple) -> Segmented:
 _FORMAT = "kwaliteitscan-segment"
 
 
+def cache_path(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> Path:
+    """Where the document's segmentation is cached (caches derived from it live beside it)."""
+    return _cache_path(sha, pipeline, root, engine)
+
+
 def is_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> bool:
     return _cache_path(sha, pipeline, root, engine).exists()
 
