@@ -279,8 +279,10 @@ class Project:
             args.append(institution)
         query += " ORDER BY d.institution, d.year, d.file, p.ord"
         rows = [dict(row) for row in self.db.execute(query, args)]
+        priors: dict[str, tuple] = {}  # most passages share a prior (all zeros): each is parsed once
         for row in rows:
-            row["prior"] = tuple(json.loads(row["prior"]))
+            text = row["prior"]
+            row["prior"] = priors.get(text) or priors.setdefault(text, tuple(json.loads(text)))
         return rows
 
     def passage_candidates(self, decisions: dict[str, dict]) -> list[dict]:
@@ -314,7 +316,8 @@ class Project:
             query += " AND d.institution = ?"
             args.append(institution)
         query += " ORDER BY d.institution, d.year, d.file, c.page, c.start, c.theme"
-        return [_decode(dict(row)) for row in self.db.execute(query, args)]
+        memo: dict[str, list] = {}
+        return [_decode(dict(row), memo) for row in self.db.execute(query, args)]
 
     # ------------------------------------------------------------------ decisions
 
@@ -529,9 +532,16 @@ def _replace_rows(db: sqlite3.Connection, table: str, key: str, sha: str, rows: 
     return len(new)
 
 
-def _decode(row: dict) -> dict:
+def _decode(row: dict, memo: dict[str, list] | None = None) -> dict:
+    """A candidate row with its JSON lists parsed; `memo` keeps each distinct list parsed once (every
+    row gets its own copy)."""
+    memo = {} if memo is None else memo
     for key in ("codes", "qualifiers", "terms", "patterns"):
-        row[key] = json.loads(row[key])
+        text = row[key]
+        parsed = memo.get(text)
+        if parsed is None:
+            parsed = memo[text] = json.loads(text)
+        row[key] = list(parsed)
     row["weak"] = bool(row["weak"])
     return row
 
