@@ -35,6 +35,8 @@ class ReusingMatcher:
     def __init__(self, matcher: Matcher, earlier: Hits | None,
                  restricted: Callable[[frozenset[str]], Matcher]) -> None:
         self._matcher = matcher
+        # the full matcher's public attributes, read per sentence by code_document: looked up once here
+        self.__dict__.update((k, v) for k, v in vars(matcher).items() if not k.startswith("_"))
         self._earlier = earlier or {}
         keys = set(matcher.keys)
         known = keys & set(self._earlier)
