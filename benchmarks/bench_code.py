@@ -10,7 +10,8 @@ Three runs, each in a fresh process, with the process tree's total RSS sampled e
   extraction and tokenisation come from the cache and every document is matched again (the
   new pattern hits none of them, so what each document had stays as it was);
 - unchanged re-run: nothing changed (every document is skipped);
-- warm re-code again, adding a pattern that hits every agenda: every document's candidates and
+- warm re-code again, adding a pattern that hits every agenda (it lands in the first pattern list,
+  the weak qualifier `exploratory`, so most candidates change): every document's candidates and
   passages are built and stored again (the patterns it had are not searched again).
 Then, in the same run: poppler's `pdftotext` over the same files one after the other (the
 yardstick that makes the figures comparable across machines: the ratios are printed); the
