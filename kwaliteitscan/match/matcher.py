@@ -54,6 +54,21 @@ class Candidate:
     patterns: tuple[str, ...]
 
 
+#: what a cached hit of a pattern depends on besides the pattern and the segmented text: bump it when
+#: the way a pattern is matched changes (token tests, walks, regular-expression searching)
+MATCH_VERSION = "1"
+
+
+def hit_key(kind: str, pattern: Pattern) -> str:
+    """What an entry's hits in a sentence depend on: its pattern, and whether it is a heading pattern
+    (looked for in headings only). Entries with one key have the same hits in every sentence."""
+    where = "heading" if kind == "heading" else "text"
+    if pattern.regex is not None:
+        return f"{where} regex {pattern.regex}"
+    steps = tuple((tuple(sorted((t.kind, t.value) for t in alts)), gap) for alts, gap in pattern.steps)
+    return f"{where} tokens {steps!r}"
+
+
 def candidate_id(document_sha: str, page: int, start: int, end: int, theme: str) -> str:
     """Stable id from content: the same sentence of the same document and theme keeps its id."""
     return hashlib.sha256(f"{document_sha}:{page}:{start}:{end}:{theme}".encode()).hexdigest()[:20]
@@ -70,8 +85,13 @@ class _Entry:
 class Matcher:
     """A codebook compiled for matching."""
 
-    def __init__(self, codebook: Codebook, shortcuts: bool = True, regex_budget: float | None = REGEX_BUDGET) -> None:
+    def __init__(self, codebook: Codebook, shortcuts: bool = True, regex_budget: float | None = REGEX_BUDGET,
+                 only: frozenset[str] | None = None) -> None:
         self.codebook = codebook
+        #: the hit key of each entry (see hit_key); `only`: look for the entries with these keys alone
+        #: (the others keep their index but are never hit: reuse.py adds what an earlier run found)
+        self.keys: list[str] = []
+        self._only = only
         #: seconds each regular expression may search one page (None: no limit); see budget.py
         self.regex_budget = regex_budget
         self.shortcuts = shortcuts  # False: search every sentence with every pattern (for tests)
@@ -130,6 +150,10 @@ class Matcher:
 
     def _add(self, kind: str, owner, pattern: Pattern) -> None:
         index = len(self.entries)
+        self.keys.append(hit_key(kind, pattern))
+        if self._only is not None and self.keys[-1] not in self._only:
+            self.entries.append(_Entry(kind, owner, pattern, ()))
+            return
         if pattern.regex is not None:
             self.entries.append(_Entry(kind, owner, pattern, ()))
             if pattern.regex not in self._distinct:
@@ -187,8 +211,23 @@ class Matcher:
         """_word for every entry of a document's vocabulary, kept for the document being matched."""
         if self._vocab is None or self._vocab[0] is not vocab:
             by_word = self._by_word
-            self._vocab = (vocab, [by_word.get(key) or self._word(*key) for key in vocab])
+            infos = [by_word.get(key) or self._word(*key) for key in vocab]
+            self._vocab = (vocab, infos, any(info[1] or info[2] or info[3] or info[4] for info in infos))
         return self._vocab[1]
+
+    def finds_nothing(self, seg: Segmented) -> bool:
+        """Whether none of this matcher's patterns hits any sentence of `seg`: no word of the document
+        starts a token pattern, and no regular expression matches a sentence of any page."""
+        if seg.pages:
+            self._vocab_infos(seg.pages[0].vocab)
+            if self._vocab[2]:
+                return False
+        if self._distinct:
+            for page in seg.pages:
+                self._page = (page, *self._page_regex_hits(page))
+                if self._page[1]:
+                    return False
+        return True
 
     def match_sentence(self, page: PageTokens, start: int, end: int, first: int, last: int,
                        heading: bool = False) -> list[tuple[int, str]]:
@@ -196,6 +235,11 @@ class Matcher:
         when the sentence is a heading (or a list label)."""
         text, spans = page.text, page.spans
         infos = self._vocab_infos(page.vocab)  # each distinct word of the document looked up once
+        if not self._vocab[2]:  # no word of the document starts any token pattern
+            if not self._distinct:
+                return []
+            found = self._regex_hits(page, (start, end))
+            return found if heading else [h for h in found if self.entries[h[0]].kind != "heading"]
         token_infos = [infos[t] for t in page.types[first:last]]
         ids = [info[0] for info in token_infos]
         if heading:
@@ -662,7 +706,7 @@ def _candidate(sha, page, block, sentences, theme, polarity, members, context, b
     qualifiers = [q for q in book.qualifiers if q.id in qualifier_ids]
 
     def weak_sentence(k: int, kept: list) -> bool:
-        score = sum({code.id: code.weight for code, _, _ in kept}.values())
+        score = _score(kept)
         quals = [q for q in book.qualifiers if q.id in sentences[k].qualifiers]
         return all(code.weak for code, _, _ in kept) or any(q.weak for q in quals) or score < book.min_score
 
@@ -674,11 +718,18 @@ def _candidate(sha, page, block, sentences, theme, polarity, members, context, b
         end=sentences[first_k].end, passage_end=passage_end, sentence=page.text[start:sentences[first_k].end],
         passage=page.text[start:passage_end], context=context, polarity=polarity,
         qualifiers=tuple(sorted(q.id for q in qualifiers)),
-        score=sum({code.id: code.weight for code, _, _ in hits}.values()),
+        score=_score(hits),
         weak=all(weak_sentence(k, kept) for k, kept in members),
         terms=tuple(sorted({text for _, _, text in hits})),
         patterns=tuple(sorted({f"{code.id}: {pattern.source}" for code, pattern, _ in hits})),
     )
+
+
+def _score(hits: list) -> float:
+    """The weights of the codes hit, each code once, summed in code order (so the order in which the
+    hits were found cannot move the last digit)."""
+    weights = {code.id: code.weight for code, _, _ in hits}
+    return sum(weights[k] for k in sorted(weights))
 
 
 def sentence_themes(page: PageTokens, sentence: tuple[int, int, int, int], matcher: Matcher,

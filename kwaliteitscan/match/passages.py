@@ -11,6 +11,7 @@ lost either; it only ranks lower. Everything else has no evidence and is ranked 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..segment.segmenter import Segmented
@@ -54,10 +55,10 @@ def passages_of(seg: Segmented, candidates: list[Candidate], matcher: Matcher,
 
     starts = {p.number: sorted(s[0] for b in p.blocks for s in b.sentences) for p in seg.pages}
     for cand in candidates:
-        for start in starts.get(cand.page, []):
-            if cand.start <= start < cand.passage_end:
-                note(cand.page, start, cand.theme,
-                     (WEAK_HIT if cand.weak else HIT) if start == cand.start else CONTINUATION)
+        page_starts = starts.get(cand.page, [])
+        for k in range(bisect_left(page_starts, cand.start), bisect_left(page_starts, cand.passage_end)):
+            start = page_starts[k]
+            note(cand.page, start, cand.theme, (WEAK_HIT if cand.weak else HIT) if start == cand.start else CONTINUATION)
     out: list[Passage] = []
     heads: list[tuple[int, str]] = []
     prev = ""

@@ -29,9 +29,10 @@ from ..extract.extractor import Cache, Document, extract_many
 from ..extract.ocr import require_tools as require_ocr
 from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
+from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
 from ..project.store import Project, default_db, run_label
 from ..segment.nlp import pipeline_id
-from ..segment.segmenter import segmented
+from ..segment.segmenter import cache_path, segmented
 
 
 
@@ -75,14 +76,52 @@ def _matcher(codebook: Codebook) -> Matcher:
 
 
 
-def code_one(doc: Document, codebook: Codebook, pipeline: str,
-             cache_root: Path | None = None) -> tuple[list[Candidate], list[Passage]]:
-    """Segment (from cache when possible) and match one document: its candidates and all its passages."""
-    seg = segmented(doc, codebook.language, pipeline, cache_root)
-    matcher = _matcher(codebook)
+def _restricted(codebook: Codebook, keys: frozenset[str]) -> Matcher:
+    """A matcher for the patterns with these hit keys only (the new patterns of an edited codebook)."""
+    cache = _worker.setdefault("restricted", {})
+    key = (_worker["key"], keys)
+    if key not in cache:
+        cache.clear()
+        cache[key] = Matcher(codebook, only=keys)
+    return cache[key]
+
+
+def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None,
+             stored: str | None = None) -> tuple[list[Candidate] | None, list[Passage] | None, str]:
+    """Segment (from cache when possible) and match one document: (its candidates, all its passages,
+    the digest of what they were computed from). The patterns an earlier run looked for in this
+    document are not looked for again (match/reuse.py); when the digest comes out as `stored` (the
+    project's), the stored candidates and passages are what coding would give, and (None, None,
+    digest) says so without computing them."""
+    full = _matcher(codebook)
+    path = hits_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine))
+    earlier = load_hits(path)
+    seg = None
+    if stored is not None and earlier is not None:
+        missing = frozenset(full.keys) - set(earlier)
+        if missing:  # new patterns: when they hit nothing here, the document's result cannot change
+            seg = segmented(doc, codebook.language, pipeline, cache_root)
+            if _restricted(codebook, missing).finds_nothing(seg):
+                earlier = {**earlier, **dict.fromkeys(missing, [])}
+                store_hits(path, earlier)
+                missing = frozenset()
+        if not missing:
+            digest = result_digest(full, earlier, path.name)
+            if digest == stored:
+                return None, None, digest
+    seg = seg or segmented(doc, codebook.language, pipeline, cache_root)
+    try:
+        matcher = ReusingMatcher(full, earlier, lambda keys: _restricted(codebook, keys))
+    except (ValueError, TypeError, KeyError):  # a hits file of the wrong shape: match everything
+        path.unlink(missing_ok=True)
+        matcher = ReusingMatcher(full, None, lambda keys: full)
     seen: dict = {}
     candidates = code_document(seg, matcher, seen)
-    return candidates, passages_of(seg, candidates, matcher, seen)
+    passages = passages_of(seg, candidates, matcher, seen)
+    hits = matcher.hits()
+    if hits is not None:
+        store_hits(path, hits)
+    return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name)
 
 
 def _failure(doc: Document, exc: Exception) -> str:
@@ -95,9 +134,9 @@ def _init_worker(book: Codebook) -> None:
 
 
 def _task(args) -> tuple[str, tuple | None, str | None]:
-    doc, pipeline, cache_root = args
+    doc, pipeline, cache_root, stored = args
     try:
-        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root), None
+        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root, stored), None
     except CodebookError:  # a pattern stopped by its time budget: the whole run stops, naming it
         raise
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
@@ -177,16 +216,20 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
                 todo.append((doc, entry))
         project.deactivate_missing({o.document.sha256 for o in outcomes if o.document})
         mark = time.perf_counter()
-        for doc, entry, coded, error in _code_all(todo, book, pipeline, cache.root, jobs):
+        stored = project.results() if engines else {}
+        for doc, entry, coded, error in _code_all(todo, book, pipeline, cache.root, jobs, stored):
             if error:
                 summary.failed.append((doc.document, error))
                 notify("failed", error)
                 continue
             store_start = time.perf_counter()
-            project.replace_document(sha=doc.sha256, file=doc.document, institution=entry.institution,
-                                     year=entry.year, pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings,
-                                     pipeline=pipeline, codebook_sha=book.sha256, candidates=coded[0],
-                                     suggester=suggester, passages=coded[1])
+            row = dict(sha=doc.sha256, file=doc.document, institution=entry.institution, year=entry.year,
+                       pages=len(doc.pages), engine=doc.engine, warnings=doc.warnings, pipeline=pipeline,
+                       codebook_sha=book.sha256, suggester=suggester)
+            if coded[0] is None:  # the result came out as stored: only the codebook on it changes
+                project.keep_document(**row)
+            else:
+                project.replace_document(**row, candidates=coded[0], passages=coded[1], result=coded[2])
             summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)
@@ -223,14 +266,14 @@ def _duplicate_note(first: Entry, copy: Entry) -> str:
             "remove the copy, or replace it with the agenda it should be")
 
 
-def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int):
+def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int, stored: dict[str, str]):
     if not todo:
         return
-    tasks = [(doc, pipeline, cache_root) for doc, _ in todo]
+    tasks = [(doc, pipeline, cache_root, stored.get(doc.sha256)) for doc, _ in todo]
     if len(tasks) <= 1 or jobs <= 1:
         for doc, entry in todo:
             try:
-                yield doc, entry, code_one(doc, book, pipeline, cache_root), None
+                yield doc, entry, code_one(doc, book, pipeline, cache_root, stored.get(doc.sha256)), None
             except CodebookError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -192,27 +193,63 @@ class Project:
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
                          candidates: list[Candidate], suggester: str | None = None,
-                         passages: list | None = None) -> None:
+                         passages: list | None = None, result: str | None = None) -> None:
         """Store one coded document, its candidates and its passages in one transaction (decisions are
-        untouched)."""
+        untouched). `result`: a digest of everything the candidates and passages were computed from
+        (match/reuse.py), so a re-code that would compute them again can keep them (keep_document)."""
         with self.transaction() as db:
-            db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
-            db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
-                                                 codebook, active, suggester)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                          ON CONFLICT(sha256) DO UPDATE SET file=excluded.file, institution=excluded.institution,
-                          year=excluded.year, pages=excluded.pages, engine=excluded.engine,
-                          warnings=excluded.warnings, pipeline=excluded.pipeline, codebook=excluded.codebook,
-                          active=1, suggester=excluded.suggester""",
-                       (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
-                        pipeline, codebook_sha, suggester))
-            db.execute("DELETE FROM candidates WHERE document = ?", (sha,))
-            db.executemany(f"INSERT INTO candidates VALUES ({', '.join('?' * 18)})",
-                           [_candidate_row(c, codebook_sha) for c in candidates])
-            db.execute("DELETE FROM passages WHERE document = ?", (sha,))
-            db.executemany("INSERT OR IGNORE INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [(p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
-                             json.dumps(p.prior)) for p in passages or ()])
+            self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
+                               suggester)
+            n_candidates = _replace_rows(db, "candidates", "id", sha,
+                                         [_candidate_row(c, codebook_sha) for c in candidates], unique=True)
+            memo: dict = {}  # most priors are alike (all zeros): each is written as JSON once
+            n_passages = _replace_rows(db, "passages", "key", sha, [
+                (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
+                 memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior))) for p in passages or ()])
+            db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
+            if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
+                db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
+                           (_RESULT + sha, f"{SCHEMA_VERSION}:{n_candidates}:{n_passages}:{result}"))
+
+    @staticmethod
+    def _document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
+                      suggester) -> None:
+        db.execute("UPDATE documents SET active = 0 WHERE file = ? AND sha256 != ?", (file, sha))
+        db.execute("""INSERT INTO documents (sha256, file, institution, year, pages, engine, warnings, pipeline,
+                                             codebook, active, suggester)
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                      ON CONFLICT(sha256) DO UPDATE SET file=excluded.file, institution=excluded.institution,
+                      year=excluded.year, pages=excluded.pages, engine=excluded.engine,
+                      warnings=excluded.warnings, pipeline=excluded.pipeline, codebook=excluded.codebook,
+                      active=1, suggester=excluded.suggester""",
+                   (sha, file, institution, year, pages, engine, json.dumps(list(warnings), ensure_ascii=False),
+                    pipeline, codebook_sha, suggester))
+
+    def results(self) -> dict[str, str]:
+        """document -> the digest its stored candidates and passages were computed from (replace_document),
+        for the documents whose rows are all still there."""
+        counts = {}
+        for table in ("candidates", "passages"):
+            for sha, n in self.db.execute(f"SELECT document, COUNT(*) FROM {table} GROUP BY document"):
+                counts.setdefault(sha, {})[table] = n
+        out = {}
+        for key, value in self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'result:%'"):
+            sha = key[len(_RESULT):]
+            schema, n_candidates, n_passages, digest = value.split(":", 3)
+            have = counts.get(sha, {})
+            if (schema == str(SCHEMA_VERSION) and have.get("candidates", 0) == int(n_candidates)
+                    and have.get("passages", 0) == int(n_passages) > 0):
+                out[sha] = digest
+        return out
+
+    def keep_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
+                      warnings: Iterable[str], pipeline: str, codebook_sha: str, suggester: str | None = None) -> None:
+        """A re-coded document whose candidates and passages came out as stored (its result digest is
+        unchanged): record the new codebook on the document and its candidates, in one transaction."""
+        with self.transaction() as db:
+            self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
+                               suggester)
+            db.execute("UPDATE candidates SET codebook = ? WHERE document = ?", (codebook_sha, sha))
 
     def update_document_meta(self, sha: str, file: str, institution: str, year: int | None) -> None:
         with self.transaction() as db:
@@ -242,8 +279,10 @@ class Project:
             args.append(institution)
         query += " ORDER BY d.institution, d.year, d.file, p.ord"
         rows = [dict(row) for row in self.db.execute(query, args)]
+        priors: dict[str, tuple] = {}  # most passages share a prior (all zeros): each is parsed once
         for row in rows:
-            row["prior"] = tuple(json.loads(row["prior"]))
+            text = row["prior"]
+            row["prior"] = priors.get(text) or priors.setdefault(text, tuple(json.loads(text)))
         return rows
 
     def passage_candidates(self, decisions: dict[str, dict]) -> list[dict]:
@@ -277,7 +316,8 @@ class Project:
             query += " AND d.institution = ?"
             args.append(institution)
         query += " ORDER BY d.institution, d.year, d.file, c.page, c.start, c.theme"
-        return [_decode(dict(row)) for row in self.db.execute(query, args)]
+        memo: dict[str, list] = {}
+        return [_decode(dict(row), memo) for row in self.db.execute(query, args)]
 
     # ------------------------------------------------------------------ decisions
 
@@ -449,15 +489,59 @@ def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict
             "codebook_version": row.get("codebook_version", "")}
 
 
+_RESULT = "result:"  # meta key prefix: the result digest of a document's stored candidates and passages
+
+
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
-    return (c.id, c.document, c.theme, json.dumps(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
-            c.passage, c.context, c.polarity, json.dumps(c.qualifiers), c.score, int(c.weak),
-            json.dumps(c.terms, ensure_ascii=False), json.dumps(c.patterns, ensure_ascii=False), codebook_sha)
+    return (c.id, c.document, c.theme, _json(c.codes), c.page, c.start, c.end, c.passage_end, c.sentence,
+            c.passage, c.context, c.polarity, _json(c.qualifiers), c.score, int(c.weak),
+            _json_text(c.terms), _json_text(c.patterns), codebook_sha)
 
 
-def _decode(row: dict) -> dict:
+@lru_cache(maxsize=4096)
+def _json(values: tuple) -> str:
+    return json.dumps(values)
+
+
+@lru_cache(maxsize=4096)
+def _json_text(values: tuple) -> str:
+    return json.dumps(values, ensure_ascii=False)
+
+
+def _replace_rows(db: sqlite3.Connection, table: str, key: str, sha: str, rows: list[tuple],
+                  unique: bool = False) -> int:
+    """Make the rows of document `sha` in `table` equal to `rows` (the key column first), writing only
+    what differs: after a codebook change most rows of a re-coded document are what they were, so a
+    re-code rewrites a few rows, not every one. Returns the number of rows the document now has. `unique`: a key twice in `rows` is an error (as a
+    plain INSERT makes it); otherwise the first of them is kept (as INSERT OR IGNORE does)."""
+    new: dict = {}
+    for row in rows:
+        if row[0] in new:
+            if unique:
+                raise sqlite3.IntegrityError(f"UNIQUE constraint failed: {table}.{key}")
+            continue
+        new[row[0]] = row
+    width = len(rows[0]) if rows else 0
+    old = {row[0]: tuple(row) for row in db.execute(f"SELECT * FROM {table} WHERE document = ?", (sha,))}
+    gone = [(k,) for k in old if k not in new]
+    if gone:
+        db.executemany(f"DELETE FROM {table} WHERE {key} = ?", gone)
+    changed = [row for k, row in new.items() if old.get(k) != row]
+    if changed:
+        db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * width)})", changed)
+    return len(new)
+
+
+def _decode(row: dict, memo: dict[str, list] | None = None) -> dict:
+    """A candidate row with its JSON lists parsed; `memo` keeps each distinct list parsed once (every
+    row gets its own copy)."""
+    memo = {} if memo is None else memo
     for key in ("codes", "qualifiers", "terms", "patterns"):
-        row[key] = json.loads(row[key])
+        text = row[key]
+        parsed = memo.get(text)
+        if parsed is None:
+            parsed = memo[text] = json.loads(text)
+        row[key] = list(parsed)
     row["weak"] = bool(row["weak"])
     return row
 

@@ -584,7 +584,10 @@ class ReviewQueue:
     Only this coder's decisions count, so blind double coding holds.
     """
 
-    def __init__(self, project, coder: str, book, *, institution: str | None = None, prior: Prior | None = None):
+    def __init__(self, project, coder: str, book, *, institution: str | None = None, prior: Prior | None = None,
+                 candidates: list[dict] | None = None):
+        """`candidates`: the project's candidates of `institution` (every theme), when the caller has
+        read them already (reading 46k of them takes a second)."""
         from ..project.store import passage_of
 
         self.project, self.coder, self.book = project, coder, book
@@ -596,7 +599,9 @@ class ReviewQueue:
         self.queue = Queue(self.passages, prior, features=_cached_features(self.passages, prior))
         self.by_hit: dict[str, list[dict]] = {}
         spans = {(r["document"], r["page"], r["start"]): r["key"] for r in rows}
-        self.candidates = {c["id"]: c for c in project.candidates(institution=institution)}
+        if candidates is None:
+            candidates = project.candidates(institution=institution)
+        self.candidates = {c["id"]: c for c in candidates}
         for cand in self.candidates.values():
             key = spans.get((cand["document"], cand["page"], cand["start"]))
             if key:

@@ -62,7 +62,8 @@ class ReviewSession:
         if self.book is not None and not self.resolve_coders:
             from .queue import ReviewQueue
 
-            self.worklist = ReviewQueue(self.project, self.coder, self.book, institution=self.institution)
+            self.worklist = ReviewQueue(self.project, self.coder, self.book, institution=self.institution,
+                                        candidates=None if self.theme else [dict(c) for c in self.all])
             self.queue = _Joined([], self.worklist.items(theme=self.theme))
             self.total = len(self.worklist.passages)
 

@@ -7,17 +7,16 @@ re-code with a changed codebook needs no spaCy at all.
 
 from __future__ import annotations
 
-import base64
-import json
+import marshal
 import re
-from array import array
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..extract.extractor import Document, default_cache_dir
 from ..files import write_cache
 
-SEGMENT_VERSION = "4"
+SEGMENT_VERSION = "5"
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 
 
@@ -209,46 +208,44 @@ def _segment_with_rules(pages: list[PageTokens], jobs, docs, table, final: froze
 
 
 def _cache_path(sha: str, pipeline: str, root: Path | None, engine: str) -> Path:
-    """Keyed by the PDF, the extraction engine and version that made its text, and the pipeline."""
+    """Keyed by the PDF, the extraction engine and version that made its text, the pipeline, and the
+    Python version (marshal's format is Python's own and may change between versions)."""
     import hashlib
 
     from ..extract.extractor import EXTRACTOR_VERSION
 
-    tag = hashlib.sha256(f"{engine}:{EXTRACTOR_VERSION}:{pipeline}".encode()).hexdigest()[:12]
-    return Path(root or default_cache_dir()) / "segment" / f"{sha}-{tag}-v{SEGMENT_VERSION}.json"
+    python = "%d.%d" % sys.version_info[:2]
+    tag = hashlib.sha256(f"{engine}:{EXTRACTOR_VERSION}:{pipeline}:{python}".encode()).hexdigest()[:12]
+    return Path(root or default_cache_dir()) / "segment" / f"{sha}-{tag}-v{SEGMENT_VERSION}.marshal"
 
 
-def _pack(spans: list[tuple[int, int]]) -> str:
-    flat = array("I", (v for span in spans for v in span))
-    return base64.b64encode(flat.tobytes()).decode("ascii")
-
-
-def _unpack(packed: str) -> list[tuple[int, int]]:
-    flat = array("I")
-    flat.frombytes(base64.b64decode(packed))
-    return list(zip(flat[0::2], flat[1::2]))
-
-
-def to_json(seg: Segmented) -> dict:
+def to_data(seg: Segmented) -> tuple:
+    """The cached form: plain tuples, lists, dicts, strings and ints only, so marshal writes and
+    reads it in C: a warm re-code reads every document's tokens, and JSON with base64 spans took longer."""
     vocab = seg.pages[0].vocab if seg.pages else []
-    return {"sha256": seg.sha256, "pipeline": seg.pipeline, "engine": seg.engine, "vocab": vocab, "pages": [
-        {"number": p.number, "text": p.text, "spans": _pack(p.spans), "lemmas": p.lemmas,
-         "types": base64.b64encode(array("I", p.types).tobytes()).decode("ascii"),
-         "blocks": [[b.start, b.end, b.is_row, b.header, b.sentences, b.heading] for b in p.blocks]} for p in seg.pages]}
+    return (_FORMAT, seg.sha256, seg.pipeline, seg.engine, vocab, [
+        (p.number, p.text, p.spans, p.lemmas, p.types,
+         [(b.start, b.end, b.is_row, b.header, b.sentences, b.heading) for b in p.blocks]) for p in seg.pages])
 
 
-def from_json(data: dict) -> Segmented:
+def from_data(data: tuple) -> Segmented:
+    tag, sha, pipeline, engine, vocab, raw_pages = data
+    if tag != _FORMAT:
+        raise ValueError("not a segment cache of this format")
     pages = []
-    vocab = [tuple(v) for v in data["vocab"]]
-    for p in data["pages"]:
-        blocks = [Block(b[0], b[1], b[2], b[3], [tuple(s) for s in b[4]], b[5]) for b in p["blocks"]]
-        types = array("I")
-        types.frombytes(base64.b64decode(p["types"]))
-        pages.append(PageTokens(p["number"], p["text"], blocks, _unpack(p["spans"]),
-                                {int(k): v for k, v in p["lemmas"].items()}, types.tolist(), vocab))
+    for number, text, spans, lemmas, types, blocks in raw_pages:
+        pages.append(PageTokens(number, text, [Block(*b) for b in blocks], spans, lemmas, types, vocab))
     if any(len(p.types) != len(p.spans) or (p.types and max(p.types) >= len(vocab)) for p in pages):
         raise ValueError("token types do not fit the vocabulary")
-    return Segmented(data["sha256"], data["pipeline"], pages, data["engine"])
+    return Segmented(sha, pipeline, pages, engine)
+
+
+_FORMAT = "kwaliteitscan-segment"
+
+
+def cache_path(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> Path:
+    """Where the document's segmentation is cached (caches derived from it live beside it)."""
+    return _cache_path(sha, pipeline, root, engine)
 
 
 def is_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> bool:
@@ -258,19 +255,19 @@ def is_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "
 def load_cached(sha: str, pipeline: str, root: Path | None = None, engine: str = "pdfium") -> Segmented | None:
     path = _cache_path(sha, pipeline, root, engine)
     try:
-        return from_json(json.loads(path.read_text(encoding="utf-8")))
+        return from_data(marshal.loads(path.read_bytes()))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError):  # damaged: segment again
         path.unlink(missing_ok=True)
         return None
 
 
 def store_cached(seg: Segmented, root: Path | None = None) -> None:
     path = _cache_path(seg.sha256, seg.pipeline, root, seg.engine)
-    text = json.dumps(to_json(seg), ensure_ascii=False, separators=(",", ":"))
+    data = marshal.dumps(to_data(seg))
     # unwritable: the extraction cache beside it says so once (Cache.unwritable); this only costs time
-    write_cache(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_cache(path, lambda tmp: tmp.write_bytes(data))
 
 
 def segmented(doc: Document, language: str, pipeline: str, cache_root: Path | None = None):

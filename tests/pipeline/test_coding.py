@@ -322,6 +322,20 @@ def test_segmentation_cache_follows_the_extraction_that_made_the_text(nlp, tmp_p
     assert load_cached(doc.sha256, "p", tmp_path, "pdfium") is None  # the extractor changed: segment again
 
 
+
+def test_segmentation_cache_gives_back_what_was_segmented_and_drops_a_damaged_file(nlp, tmp_path):
+    from kwaliteitscan.segment.segmenter import _cache_path, load_cached, store_cached
+
+    doc = Document("t.pdf", "b" * 64, (Page(1, "Het meldpunt is open. Studenten melden discriminatie."),
+                                        Page(2, "Kop\n\nNaam | Rol\nAnna | mentor")))
+    seg = segment(doc, nlp, "p")
+    store_cached(seg, tmp_path)
+    assert load_cached(doc.sha256, "p", tmp_path, "pdfium") == seg
+    path = _cache_path(doc.sha256, "p", tmp_path, "pdfium")
+    path.write_bytes(path.read_bytes()[:40])  # cut off, as by a full disk
+    assert load_cached(doc.sha256, "p", tmp_path, "pdfium") is None
+    assert not path.exists()  # segmented again next time, not read again
+
 def _column_book():
     data = {"name": "t", "version": "1", "cues": {"discriminatie": ["*discriminatie*"]},
             "themes": {"monitoring": {"label": "M", "definition": "M", "codes": {
