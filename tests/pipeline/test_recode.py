@@ -87,3 +87,29 @@ def test_a_recode_keeps_what_cannot_change_and_recomputes_what_can(tmp_path, mon
         cold = code_corpus(corpus, book, tmp_path / f"{name}-cold.sqlite", jobs=1,
                            cache=Cache(tmp_path / f"{name}-cache"))
         assert _stored(db) == _stored(cold.db)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("edit", [
+    ("  gap: 4\n", "  gap: 2\n"),  # every multi-word pattern's reach
+    ("        scope: heading\n", "        scope: paragraph\n"),  # a code's scope: which hits count
+    ("        requires: [discriminatie]\n        exclude: [kop]\n", "        exclude: [kop]\n"),  # a rule dropped
+    ('    - "hardnekkig*"\n', '    - "hardnekkig*"\n    - "leerbedrijf*"\n'),  # a cue gains a pattern
+], ids=["gap", "scope", "requires", "cue"])
+def test_a_recode_after_any_kind_of_edit_equals_a_cold_run(tmp_path, edit):
+    text = DEFAULT_CODEBOOK.read_text(encoding="utf-8")
+    assert edit[0] in text
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace('version: "1.8"', 'version: "1.8-x"', 1).replace(edit[0], edit[1], 1),
+                      encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for pdf in sorted((ROOT / "corpus").glob("*.pdf"))[7:9]:
+        os.symlink(pdf, corpus / pdf.name)
+    warm_db, cold_db = tmp_path / "warm.sqlite", tmp_path / "cold.sqlite"
+    code_corpus(corpus, None, warm_db, jobs=1)
+    code_corpus(corpus, edited, warm_db, jobs=1)
+    code_corpus(corpus, edited, cold_db, jobs=1, cache=Cache(tmp_path / "empty-cache"))
+    assert _stored(warm_db) == _stored(cold_db)
