@@ -114,15 +114,26 @@ class Project:
         #: the backup made before a migration, if one was needed
         self.backup_path = None
         if readonly:
-            self.db = _connect_readonly(self.path, lock_timeout)
-            if self.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            try:
+                # an ordinary connection that may not write (query_only): it sees other processes'
+                # commits like any reader, and closing it tidies the -wal and -shm files away
+                self.db = _connect(self.path, lock_timeout)
+            except ProjectError as exc:
+                if "cannot be written here" not in exc.message:
+                    raise
+                # a read-only folder or mount: SQLite's own read-only modes
+                self.db = _connect_readonly(self.path, lock_timeout)
+                if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    self.db.close()
+                    raise ProjectError(f"{self.path}: made by an older kwaliteitscan; open it once where it can be "
+                                       "written (any kwaliteitscan command) to bring it up to date") from exc
                 return
-            # an older project is brought up to date first (backed up), which needs a writable open
-            self.db.close()
-            self.readonly = False
-        self.db = _connect(self.path, lock_timeout)
+        else:
+            self.db = _connect(self.path, lock_timeout)
         try:
-            self.backup_path = _migrate(self.db, self.path)
+            self.backup_path = _migrate(self.db, self.path)  # an older project is brought up to date (backed up)
+            if readonly:
+                self.db.execute("PRAGMA query_only=ON")
         except BaseException:
             self.db.close()
             raise
