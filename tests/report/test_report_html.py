@@ -6,7 +6,6 @@ import base64
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import pytest
 from kwaliteitscan.codebook import load_codebook
 from kwaliteitscan.report.html import CSP, esc, hyphenate, render_html
 from kwaliteitscan.report.model import STATE_NL, STATUS_NL, build_report
+
+from ..browser import CHROMIUM, chromium
 
 BOOK = load_codebook()
 DANGEROUS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{7*7}}", "javascript:alert(1)"]
@@ -321,18 +322,10 @@ def test_untrusted_text_is_escaped():
 
 # --------------------------------------------------------------------------- a real browser
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 def _chromium() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if path:
-        return path
-    message = ("chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium); "
-               "install it with `apt-get install chromium` to run the browser render test")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    return chromium("the browser render test", CHROMIUM)
 
 
 def _run_chromium(args: list[str], tmp_path: Path, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests 
 
 from kwaliteitscan.project.store import Project  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
+from ..browser import chromium  # noqa: E402
 SOURCE = """# 3 Stagediscriminatie
 
 Wij erkennen dat stagediscriminatie bij onze leerbedrijven voorkomt. Dat nemen wij serieus.
@@ -39,20 +38,9 @@ De kantine is open van acht tot vier. Het rooster staat in de app.
 """
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if path:
-        return path
-    message = ("chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium); install it with "
-               "`apt-get install chromium` (scripts/test.sh does) to run the browser review end to end")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    executable = _chromium()
+    executable = chromium("the browser review end to end")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, headless=True,
                                               args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
