@@ -26,22 +26,12 @@ def raw_pdf(page_streams: list[bytes], *, filters: list[str | None] | None = Non
                        f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content_ref} 0 R >>".encode())
         extra = f" /Filter /{flt}" if flt else ""
         objects.append(f"<< /Length {len(stream)}{extra} >>\nstream\n".encode() + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_from_objects(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
 
-def pdf_from_objects(objects: list[bytes]) -> bytes:
+def pdf_from_objects(objects: list[bytes], header: bytes = b"%PDF-1.4\n") -> bytes:
     """A PDF of the given objects (numbered from 1, the first the catalog) with a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
+    out = bytearray(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
