@@ -74,17 +74,16 @@ def review(
                                     f"passage was stored; run `kwaliteitscan code {escape(str(corpus))}` once to "
                                     "review along the queue. Reviewing the rule candidates only.")
                 follow_queue = False
+        # the session's options, the same in the terminal and in the browser
+        options = dict(theme=theme, institution=institution, codebook_version=f"{book.name} {book.version}",
+                       resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
+                       if resolve else ())
         if web:
             project.close()  # the server opens its own connection, in the thread that serves the pages
             _review_web(corpus, db, coder, book, port, not no_browser, queue_book=book if follow_queue else None,
-                        theme=theme, institution=institution, codebook_version=f"{book.name} {book.version}",
-                        resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
-                        if resolve else ())
+                        **options)
             return
-        session = ReviewSession(project, coder, theme=theme, institution=institution,
-                                codebook_version=f"{book.name} {book.version}",
-                                resolve_coders=tuple(c.strip() for c in (coders or "").split(",") if c.strip())
-                                if resolve else (), book=book if follow_queue else None)
+        session = ReviewSession(project, coder, book=book if follow_queue else None, **options)
         if plain or not (sys.stdin.isatty() and sys.stdout.isatty()):  # pipes and scripts: one key at a time
             made = run_tui(session, list(book.theme_ids), {t.id: t.label for t in book.themes})
         else:
