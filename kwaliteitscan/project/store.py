@@ -110,7 +110,6 @@ class Project:
 
     def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.readonly = readonly
         #: the backup made before a migration, if one was needed
         self.backup_path = None
         if readonly:
@@ -672,7 +671,7 @@ def _check_header(db: sqlite3.Connection, path: Path) -> None:
         db.execute("BEGIN")  # one snapshot for the checks below, while a racing process may commit
         try:
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            fresh = app_id == 0 and _being_created(db)
+            fresh = app_id == 0 and _empty(db)
         finally:
             _rollback(db)
     except sqlite3.DatabaseError as exc:
@@ -694,11 +693,10 @@ def _sqlite_magic(path: Path) -> bool:
         return False
 
 
-def _being_created(db: sqlite3.Connection) -> bool:
-    """A file that another kwaliteitscan process has just made and not yet given its schema: no
-    tables, no version, no application id (which the first migration writes with the schema)."""
-    return (db.execute("PRAGMA application_id").fetchone()[0] == 0
-            and db.execute("PRAGMA user_version").fetchone()[0] == 0
+def _empty(db: sqlite3.Connection) -> bool:
+    """No schema and no version yet: a file another kwaliteitscan process has just made (the first
+    migration writes the application id together with the schema)."""
+    return (db.execute("PRAGMA user_version").fetchone()[0] == 0
             and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0)
 
 
