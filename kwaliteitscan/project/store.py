@@ -105,6 +105,10 @@ DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class Unwritable(ProjectError):
+    """The project file cannot be written here (a read-only file, folder, disk or mount)."""
+
+
 class Project:
     """An open project database."""
 
@@ -117,9 +121,7 @@ class Project:
                 # an ordinary connection that may not write (query_only): it sees other processes'
                 # commits like any reader, and closing it tidies the -wal and -shm files away
                 self.db = _connect(self.path, lock_timeout)
-            except ProjectError as exc:
-                if "cannot be written here" not in exc.message:
-                    raise
+            except Unwritable as exc:
                 # a read-only folder or mount: SQLite's own read-only modes
                 self.db = _connect_readonly(self.path, lock_timeout)
                 if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
@@ -576,7 +578,7 @@ def _translate(exc: sqlite3.Error, path: Path) -> ProjectError:
         return ProjectError(f"{path}: the disk is full; free some space and run again (what was saved before "
                             "stays saved)")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return ProjectError(f"{path}: the project cannot be written here (a read-only file, folder or disk); "
+        return Unwritable(f"{path}: the project cannot be written here (a read-only file, folder or disk); "
                             "copy the folder somewhere writable, or use a command that only reads (report, "
                             "export, agreement, integrity, backup)")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
