@@ -103,8 +103,9 @@ def segment(doc: Document, nlp, pipeline: str) -> Segmented:
     texts = (pages[p].text[s:e] for p, s, e, _, _ in jobs)
     parts = lookup_parts(nlp)
     if parts is not None:
-        _segment_with_rules(pages, jobs, nlp.tokenizer.pipe(texts, batch_size=128), *parts)
-        return Segmented(doc.sha256, pipeline, _with_types(pages), doc.engine)
+        return Segmented(doc.sha256, pipeline,
+                         _segment_with_rules(pages, jobs, nlp.tokenizer.pipe(texts, batch_size=128), *parts),
+                         doc.engine)
     for (p, start, end, is_row, header), parsed in zip(jobs, nlp.pipe(texts, batch_size=128)):
         page = pages[p]
         first = len(page.spans)
@@ -151,57 +152,121 @@ def _with_types(pages: list[PageTokens]) -> list[PageTokens]:
     return pages
 
 
-def _segment_with_rules(pages: list[PageTokens], jobs, docs, table, final: frozenset[str]) -> None:
-    """The blank pipeline's lookup lemmatiser and sentenciser, applied to tokenizer output.
+def _segment_with_rules(pages: list[PageTokens], jobs, docs, table, final: frozenset[str]) -> list[PageTokens]:
+    """The blank pipeline's lookup lemmatiser and sentenciser, applied to tokenizer output, and
+    the token types of `_with_types`, for a whole document at once.
 
     Same rules as spaCy's components: the lemma is the table's entry for the lowercased
     text (else the text itself); a sentence ends after a token in `final` and the next one
-    starts at the first following token that is not punctuation.
+    starts at the first following token that is not punctuation. The per-token work is done
+    on numpy arrays of the whole document (one array per attribute, blocks concatenated); only
+    each distinct word is looked at in Python. tests/match/test_shortcuts.py compares the
+    result with spaCy's own components.
     """
-    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH
+    import numpy as np
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH
 
-    lemma_of: dict[str, str | None] = {}
-    for (p, start, end, is_row, header), parsed in zip(jobs, docs):
+    attrs = [IDX, LENGTH, IS_SPACE, IS_PUNCT, ORTH]
+    jobs = list(jobs)
+    arrays, sizes, vocab_strings = [], [], None
+    for parsed in docs:
+        sizes.append(len(parsed))
+        if len(parsed):
+            arrays.append(parsed.to_array(attrs))
+            vocab_strings = parsed.vocab.strings
+    vocab: list[tuple[str, str | None]] = []
+    for page in pages:
+        page.vocab = vocab
+    if not arrays:
+        for p, start, end, is_row, header in jobs:
+            pages[p].blocks.append(Block(start, end, is_row, header, [(start, end, 0, 0)] if is_row else [],
+                                         0 if is_row else heading_level(pages[p].text[start:end])))
+        return pages
+    table_rows = np.concatenate(arrays)
+    orth = table_rows[:, 4]
+    idx, length = table_rows[:, 0].astype(np.int64), table_rows[:, 1].astype(np.int64)
+    space, punct = table_rows[:, 2].astype(bool), table_rows[:, 3].astype(bool)
+    # one entry per distinct word (by spaCy's hash of the text): its type, and whether it ends a sentence
+    distinct, first_at, inverse = np.unique(orth, return_index=True, return_inverse=True)
+    order = np.argsort(first_at, kind="stable")  # types are numbered in order of first appearance
+    type_of = np.full(len(order), -1, dtype=np.int64)
+    is_final_word = np.zeros(len(order), dtype=bool)
+    lemma_of: list[str | None] = [None] * len(order)
+    for u in order.tolist():
+        word = vocab_strings[int(distinct[u])]
+        is_final_word[u] = word in final
+        if space[first_at[u]]:
+            continue
+        lower = word.lower()
+        lemma = str(table.get(lower, lower)).lower()
+        lemma_of[u] = lemma if lemma and lemma != lower else None
+        type_of[u] = len(vocab)
+        vocab.append((word, lemma_of[u]))
+    types = type_of[inverse]
+    is_final = is_final_word[inverse]
+    block_of = np.repeat(np.arange(len(sizes)), sizes)
+    block_first = np.concatenate(([0], np.cumsum(sizes)))
+    # a sentence starts at a token that is neither punctuation nor final when a final token came
+    # since the previous such token (within the block); the first token of a block starts one too
+    candidate = ~punct & ~is_final
+    finals_before = np.cumsum(is_final) - is_final  # final tokens before each token, whole document
+    cand_index = np.flatnonzero(candidate)
+    prev_cand = np.concatenate(([-1], cand_index[:-1]))
+    same_block = prev_cand >= 0
+    same_block[same_block] = block_of[prev_cand[same_block]] == block_of[cand_index[same_block]]
+    base = np.where(same_block, finals_before[np.maximum(prev_cand, 0)] + is_final[np.maximum(prev_cand, 0)],
+                    finals_before[block_first[block_of[cand_index]]])
+    starts_here = cand_index[finals_before[cand_index] > base]
+    is_start = np.zeros(len(orth), dtype=bool)
+    is_start[starts_here] = True
+    is_start[block_first[:-1][np.asarray(sizes) > 0]] = True
+    kept = ~space
+    kept_before = (np.cumsum(kept) - kept).tolist()  # non-space tokens before each token, whole document
+    kept_before.append(int(kept.sum()))  # ... and before the end
+    # every kept token's place in its page's text, its type and its lemma, page by page
+    block_start = np.array([start for _, start, _, _, _ in jobs], dtype=np.int64)
+    token_start = block_start[block_of] + idx
+    kept_index = np.flatnonzero(kept)
+    lemma_kept = np.array([lemma is not None for lemma in lemma_of], dtype=bool)[inverse[kept_index]]
+    page_of_job = np.array([p for p, _, _, _, _ in jobs], dtype=np.int64)
+    page_of_kept = page_of_job[block_of[kept_index]]
+    cuts = np.flatnonzero(np.diff(page_of_kept)) + 1
+    for group in np.split(np.arange(len(kept_index)), cuts):
+        if not len(group):
+            continue
+        tokens = kept_index[group]
+        page = pages[int(page_of_kept[group[0]])]
+        starts = token_start[tokens]
+        page.spans = list(zip(starts.tolist(), (starts + length[tokens]).tolist()))
+        page.types = types[tokens].tolist()
+        with_lemma = np.flatnonzero(lemma_kept[group])
+        page.lemmas = dict(zip(with_lemma.tolist(), [lemma_of[u] for u in inverse[tokens[with_lemma]].tolist()]))
+    idx_l, len_l = idx.tolist(), length.tolist()
+    start_positions = np.flatnonzero(is_start).tolist()
+    s_cursor = 0
+    page_first = -1  # the document-wide count of kept tokens before the current page's first block
+    current = -1
+    for b, (p, start, end, is_row, header) in enumerate(jobs):
         page = pages[p]
-        text = page.text
-        rows = parsed.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT]).tolist() if len(parsed) else []
-        first = len(page.spans)
-        starts = [0]  # token indexes where a sentence starts
-        seen_final = False
-        for i, (idx, length, is_space, is_punct) in enumerate(rows):
-            a = start + idx
-            word = text[a:a + length]
-            is_final = word in final
-            if seen_final and not is_punct and not is_final:
-                starts.append(i)
-                seen_final = False
-            elif is_final:
-                seen_final = True
-            if is_space:
-                continue
-            index = len(page.spans)
-            page.spans.append((a, a + length))
-            lower = word.lower()
-            if lower not in lemma_of:
-                lemma = str(table.get(lower, lower)).lower()
-                lemma_of[lower] = lemma if lemma and lemma != lower else None
-            if lemma_of[lower] is not None:
-                page.lemmas[index] = lemma_of[lower]
-        last = len(page.spans)
-        if is_row or not rows:
+        lo, hi = int(block_first[b]), int(block_first[b + 1])
+        if p != current:
+            current, page_first = p, kept_before[lo]
+        first, last = kept_before[lo] - page_first, kept_before[hi] - page_first
+        while s_cursor < len(start_positions) and start_positions[s_cursor] < lo:
+            s_cursor += 1
+        if is_row or lo == hi:
             sentences = [(start, end, first, last)] if is_row else []
         else:
-            sentences = []
-            t = first
-            bounds = starts[1:] + [len(rows)]
-            for s_first, s_stop in zip(starts, bounds):
-                n = sum(1 for row in rows[s_first:s_stop] if not row[2])
-                s_start = start + rows[s_first][0]
-                s_end = start + rows[s_stop - 1][0] + rows[s_stop - 1][1]
-                sentences.append((s_start, s_end, t, t + n))
-                t += n
-        level = 0 if is_row else heading_level(text[start:end])
+            bounds = []
+            while s_cursor < len(start_positions) and start_positions[s_cursor] < hi:
+                bounds.append(start_positions[s_cursor])
+                s_cursor += 1
+            sentences = [(start + idx_l[s_first], start + idx_l[s_stop - 1] + len_l[s_stop - 1],
+                          kept_before[s_first] - page_first, kept_before[s_stop] - page_first)
+                         for s_first, s_stop in zip(bounds, bounds[1:] + [hi])]
+        level = 0 if is_row else heading_level(page.text[start:end])
         page.blocks.append(Block(start, end, is_row, header, sentences, level))
+    return pages
 
 
 # --------------------------------------------------------------------------- cache
