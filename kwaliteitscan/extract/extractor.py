@@ -29,6 +29,7 @@ from .docx import check_docx_file, is_docx, read_docx
 from .layout import Removed, layout_document, page_text
 from .ocr import ocr_pages, page_warning, require_tools
 from .pdfsource import ENGINES, RawPage, count_pages, open_pages
+from .textclean import count_alnum
 
 #: bump when extraction output changes, so cached results are recomputed
 EXTRACTOR_VERSION = "5"
@@ -265,7 +266,7 @@ SHRINK_SHARE = 0.2
 
 
 def _letters(texts) -> int:
-    return sum(sum(map(str.isalnum, text)) for text in texts)
+    return sum(map(count_alnum, texts))
 
 
 def shrink_warnings(before: dict[int, int], pages, removed) -> list[str]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from .pdfsource import Line, RawPage, Ruling, ruled_regions
-from .textclean import LINE_END_HYPHENS, Vocabulary, join_hyphenated, normalize
+from .textclean import LINE_END_HYPHENS, Vocabulary, count_alnum, join_hyphenated, normalize
 
 TABLE_CELL_SEPARATOR = " | "
 _PAGE_NUMBER = re.compile(
@@ -169,7 +169,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
         removed = Removed(page.number)
         for i in sorted(strength):
             text = page.lines[i].text
-            removed.chars += sum(map(str.isalnum, text))
+            removed.chars += count_alnum(text)
             if strength[i] < everywhere:
                 removed.suspicious.append(normalize(text).strip())
         report.append(removed)

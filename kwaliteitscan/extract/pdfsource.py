@@ -16,12 +16,13 @@ from __future__ import annotations
 import ctypes
 import re
 import struct
-from itertools import accumulate, repeat
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from ..errors import InputError
+from .textclean import count_alnum
 
 ENGINES = ("pdfium", "pdfplumber")
 
@@ -288,7 +289,8 @@ class _PdfiumLines:
         if self.words_seen >= 3 and self.unmapped_words >= 0.5 * self.words_seen:
             return (f"{self.unmapped_words} of {self.words_seen} words are in a font without a Unicode map "
                     "(no ToUnicode)")
-        letters = sum(map(str.isalnum, self.chars))  # per character, in C
+        chars = self.chars
+        letters = count_alnum(chars) if isinstance(chars, str) else sum(map(str.isalnum, chars))
         if self.chars_seen >= 20 and letters < 0.5 * self.chars_seen:
             return (f"only {letters} of {self.chars_seen} characters are letters or digits, the rest "
                     "punctuation or U+FFFD (a font without a Unicode map?)")

@@ -54,6 +54,23 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_ASCII_NOT_ALNUM = bytes(b for b in range(128) if not chr(b).isalnum())
+_ASCII = bytes(range(128))
+
+
+def count_alnum(text: str) -> int:
+    """How many characters of `text` are letters or digits (str.isalnum), as
+    `sum(map(str.isalnum, text))` counts them but in bulk: the ASCII characters are counted in
+    the UTF-8 bytes (dropping an ASCII byte never cuts a multi-byte character), only the others
+    one by one. Extraction counts every character of a document several times."""
+    data = text.encode("utf-8", "surrogatepass")
+    kept = data.translate(None, _ASCII_NOT_ALNUM)  # ASCII letters and digits, and all non-ASCII
+    other = kept.translate(None, _ASCII)  # the non-ASCII characters only
+    if not other:
+        return len(kept)
+    return len(kept) - len(other) + sum(map(str.isalnum, other.decode("utf-8", "surrogatepass")))
+
+
 def keeps_hyphen(left: str, right: str, vocabulary: "Vocabulary | None" = None) -> bool:
     """Decide whether a hyphen between line fragments `left` and `right` is a real one.
 
