@@ -18,6 +18,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
@@ -525,7 +526,7 @@ def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, 
             continue
         row.sort(key=_X0)
         if walls:  # only a border beside this row can split it
-            low, high = min(w[4] for w in row), max(w[5] for w in row)
+            low, high = min(map(_TOP, row)), max(map(_BOTTOM, row))
             near = [wall for wall in walls if wall[1] <= high and wall[2] >= low]
         else:
             near = walls
@@ -539,8 +540,7 @@ def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, 
             gap = x0 - prev[3]
             if gap < -0.3 * size:  # drawn over the previous word: another text that collides with it
                 split = True
-            elif near and any(prev[3] - 1 <= vx <= x0 + 1 and vtop <= bottom and vbottom >= top
-                              for vx, vtop, vbottom in near):
+            elif near and _walled(near, prev[3] - 1, x0 + 1, top, bottom):
                 split = True  # a table cell border
             elif gap <= max(1.2 * size, 8.0):
                 split = False
@@ -564,8 +564,15 @@ def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, 
     return lines
 
 
-def _X0(word: tuple) -> float:
-    return word[1]
+_X0, _TOP, _BOTTOM = itemgetter(1), itemgetter(4), itemgetter(5)  # of a _Word tuple
+
+
+def _walled(walls: list[tuple], left: float, right: float, top: float, bottom: float) -> bool:
+    """Does one of `walls` (x, top, bottom) stand between `left` and `right` beside top..bottom?"""
+    for x, wall_top, wall_bottom in walls:
+        if left <= x <= right and wall_top <= bottom and wall_bottom >= top:
+            return True
+    return False
 
 
 def _words_line(words: list[tuple]) -> Line:
