@@ -441,6 +441,13 @@ def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | N
 
 def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done, while_extracting=None) -> None:
     ctx = get_context("fork")
+    if len(todo) > 1 and engine.startswith("pdfium"):
+        # imported once here, every worker forked from this process has it: otherwise each of them
+        # imports it (and starts pdfium) again, some 20 ms per file. A failure is each worker's to report.
+        try:
+            import pypdfium2  # noqa: F401
+        except Exception:  # noqa: BLE001
+            pass
     running: dict = {}  # conn -> (index, path, process, started)
     queue = list(todo)
     while queue or running:
