@@ -266,7 +266,7 @@ SHRINK_SHARE = 0.2
 
 
 def _letters(texts) -> int:
-    return sum(map(count_alnum, texts))
+    return count_alnum("".join(texts))
 
 
 def shrink_warnings(before: dict[int, int], pages, removed) -> list[str]:
