@@ -24,7 +24,10 @@ two-column front matter and trimmed to exactly 100 pages) and cached in benchmar
 with its Markdown source and ground truth; it is rebuilt when the sources change.
 
 Run from the repo root:
-    .venv/bin/python benchmarks/bench_extract.py [--quick] [--out FILE]
+    .venv/bin/python benchmarks/bench_extract.py [--quick] [--out FILE] [--before REF]
+--before REF: also measure the package as it was at git commit REF (exported to a temporary
+folder): cold `extract_file` on both inputs and the CLI's cold run, interleaved with the other
+rows, with the ratios now / before pair by pair.
 --quick: 1 repetition and no pdfplumber on the 100-page file. Generating the PDF needs the
 render extra (pip install -e '.[render]'); without pdftotext (apt-get install
 poppler-utils) that baseline is skipped.
@@ -72,10 +75,30 @@ METHODS = {
     "pdftotext": ("baseline: poppler `pdftotext` CLI", ()),
     "pdfium-raw": ("baseline: pypdfium2 `get_text_range()`", ("pypdfium2",)),
     "plumber-raw": ("baseline: pdfplumber `extract_text()`", ("pdfplumber",)),
+    "ks-cold-before": ("the same, before (`--before`), cold `extract_file`", ("kwaliteitscan.extract", "pypdfium2")),
+    "cli-cold-before": ("the same, before (`--before`), CLI `extract --no-cache`", ()),
     "ks-fill": ("(fills the cache, not reported)", ("kwaliteitscan.extract",)),
     "noop": ("(the harness alone: interpreter + worker start-up, no extraction)", ()),
 }
 DEFAULT_PATH = ("ks-cold", "ks-cached", "cli-cold", "cli-warm")
+#: rows measured only with --before REF: the package as it was at REF, exported to a folder
+BEFORE_METHODS = ("ks-cold-before", "cli-cold-before")
+#: the exported tree and its git ref, set by main() when --before is given
+BEFORE: dict[str, str] = {}
+#: `python -c` code that runs the CLI from the tree given as the first argument (as the console script does)
+CLI_FROM_TREE = (
+    "import sys\n"
+    "tree = sys.argv.pop(1)\n"
+    "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
+    "sys.path_hooks[:] = [h for h in sys.path_hooks if 'editable' not in repr(h).lower()]\n"
+    "sys.path.insert(0, tree)\n"
+    "sys.path_importer_cache.clear()\n"
+    "sys.argv[0] = 'kwaliteitscan'\n"
+    "import kwaliteitscan\n"
+    "if not kwaliteitscan.__file__.startswith(tree): sys.exit(f'kwaliteitscan came from {kwaliteitscan.__file__}')\n"
+    "from kwaliteitscan.cli.app import run\n"
+    "sys.exit(run())\n"
+)
 INTERNAL = ("ks-fill", "noop")
 
 
@@ -146,6 +169,7 @@ def run_pdftotext(paths: list[Path]) -> dict[str, str]:
 
 RUNNERS = {
     "ks-cold": lambda paths, cache: run_ks(paths, "pdfium"),
+    "ks-cold-before": lambda paths, cache: run_ks(paths, "pdfium"),  # imported from the --before tree
     "ks-plumber": lambda paths, cache: run_ks(paths, "pdfplumber"),
     "ks-cached": lambda paths, cache: run_ks_cache(paths, cache, must_hit=True),
     "ks-fill": lambda paths, cache: run_ks_cache(paths, cache, must_hit=False),
@@ -167,11 +191,19 @@ def worker(argv: list[str]) -> int:
     parser.add_argument("method", choices=RUNNERS)
     parser.add_argument("--result", required=True)
     parser.add_argument("--cache-dir", required=True)
+    parser.add_argument("--tree", help="import kwaliteitscan from this folder instead of the installed one")
     parser.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
+    if args.tree:  # what CLI_FROM_TREE does, before anything imports kwaliteitscan
+        sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+        sys.path_hooks[:] = [h for h in sys.path_hooks if "editable" not in repr(h).lower()]
+        sys.path.insert(0, args.tree)
+        sys.path_importer_cache.clear()
     start = time.perf_counter()
     for module in METHODS[args.method][1]:
         importlib.import_module(module)
+    if args.tree and not sys.modules["kwaliteitscan"].__file__.startswith(args.tree):
+        raise SystemExit(f"kwaliteitscan came from {sys.modules['kwaliteitscan'].__file__}, not {args.tree}")
     t0, c0 = time.perf_counter(), cpu_seconds()
     texts = RUNNERS[args.method](args.paths, args.cache_dir)
     t1, c1 = time.perf_counter(), cpu_seconds()
@@ -345,12 +377,14 @@ def measure(launcher: Launcher, method: str, paths: list[Path], tmp: Path,
             cache_dir: Path) -> tuple[dict, dict[str, str]]:
     stdout, result = tmp / "stdout.txt", tmp / "result.json"
     if method.startswith("cli-"):
-        cache = ["--no-cache"] if method == "cli-cold" else ["--cache-dir", str(cache_dir)]
-        wall, rss, cpu = launcher.run([str(CLI), "extract", *map(str, paths), *cache], stdout)
+        cache = ["--cache-dir", str(cache_dir)] if method == "cli-warm" else ["--no-cache"]
+        start = [sys.executable, "-c", CLI_FROM_TREE, BEFORE["tree"]] if method in BEFORE_METHODS else [str(CLI)]
+        wall, rss, cpu = launcher.run([*start, "extract", *map(str, paths), *cache], stdout)
         return ({"seconds": wall, "wall": wall, "rss": rss, "cpu_s": cpu},
                 {paths[0].name: stdout.read_text(encoding="utf-8")})
+    tree = ["--tree", BEFORE["tree"]] if method in BEFORE_METHODS else []
     wall, rss, _ = launcher.run([sys.executable, str(Path(__file__).resolve()), "--worker", method, "--result", str(result),
-                       "--cache-dir", str(cache_dir), *map(str, paths)], stdout)
+                       "--cache-dir", str(cache_dir), *tree, *map(str, paths)], stdout)
     data = json.loads(result.read_text(encoding="utf-8"))
     texts = data.pop("texts")
     return {**data, "wall": wall, "rss": rss}, texts
@@ -380,7 +414,8 @@ def plan(quick: bool) -> tuple[list[Cell], list[str]]:
     cells = []
     for key in METHODS:
         for name, (paths, truth) in inputs.items():
-            if key in skip or key in INTERNAL or (key.startswith("cli-") and name != "big"):
+            if key in skip or key in INTERNAL or (key.startswith("cli-") and name != "big") or (
+                    key in BEFORE_METHODS and not BEFORE):
                 continue
             if quick and name == "big" and key in ("ks-plumber", "plumber-raw"):
                 continue
@@ -482,7 +517,7 @@ def targets(cells: list[Cell]) -> list[str]:
     peak = max(r["rss"] for r in worst.runs)
     lines.append(f"- {verdict(peak <= TARGET_RSS_MB)} peak memory of the default path: {peak:.0f} MB "
                  f"({worst.method}, {worst.input}) <= {TARGET_RSS_MB} MB")
-    lines += versus_pdftotext(by)
+    lines += versus_pdftotext(by) + versus_before(by)
     rivals = [k for k in (("plumber-raw", "corpus"), ("ks-plumber", "corpus")) if k in by]
     ours = pct(("ks-cold", "corpus"))
     lines.append(f"- {verdict(all(ours >= pct(k) for k in rivals))} fidelity on the demo corpus: default "
@@ -525,6 +560,33 @@ def versus_pdftotext(by: dict) -> list[str]:
     return lines
 
 
+def versus_before(by: dict) -> list[str]:
+    """With --before REF: this tree against the package at REF, pair by pair in the same repetitions."""
+    pairs = [(("ks-cold", "big"), ("ks-cold-before", "big"), f"`extract_file` of {BIG_PDF.name}"),
+             (("ks-cold", "corpus"), ("ks-cold-before", "corpus"), "`extract_file` of the demo corpus"),
+             (("cli-cold", "big"), ("cli-cold-before", "big"), f"CLI `extract --no-cache` of {BIG_PDF.name}")]
+    lines = []
+    for now_key, before_key, what in pairs:
+        now, before = by.get(now_key), by.get(before_key)
+        if now is None or before is None:
+            continue
+        lines.append(f"- now / before (git {BEFORE['ref']}), {what}: {ratio(now, before):.2f}x in time "
+                     f"({now.median():.3f} s against {before.median():.3f} s, medians), "
+                     f"{cpu_ratio(now, before):.2f}x in CPU ({now.median('cpu_s'):.3f} s against "
+                     f"{before.median('cpu_s'):.3f} s)")
+    return lines
+
+
+def export_before(ref: str, folder: Path) -> str:
+    """The package as it was at git `ref`, written under `folder` and compiled; returns the folder."""
+    archive = subprocess.run(["git", "archive", ref, "kwaliteitscan"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    import compileall
+
+    compileall.compile_dir(folder / "kwaliteitscan", quiet=1)
+    return str(folder)
+
+
 def report(cells: list[Cell], notes: list[str], harness: tuple[float, float], reps: int) -> str:
     lines = ["# PDF extraction benchmark (benchmarks/bench_extract.py)", "", *machine_info(),
              f"- {reps} fresh process(es) per cell. Times exclude interpreter start-up and imports (own "
@@ -538,6 +600,17 @@ def report(cells: list[Cell], notes: list[str], harness: tuple[float, float], re
     return "\n".join(lines) + "\n"
 
 
+def compile_package() -> str:
+    """Write the package's bytecode first, as pip does when it installs a wheel: otherwise, where
+    PYTHONDONTWRITEBYTECODE is set (or the tree is read-only), every measured process of an
+    editable install compiles the modules it imports again, some 50 ms of a CLI run."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "kwaliteitscan", quiet=1)
+    return ("The package's bytecode was compiled before the runs (as a pip install of the wheel does), so no "
+            "measured process compiles source.")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
@@ -545,10 +618,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 repetition, no pdfplumber on the 100-page file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report file (default {DEFAULT_OUT})")
+    parser.add_argument("--before", metavar="REF", help="also measure the package as it was at this git commit "
+                        "(cold rows, interleaved with the others) and print the ratios now / before")
     args = parser.parse_args(argv)
     reps = 1 if args.quick else 3
-    cells, notes = plan(args.quick)
-    harness = run_all(cells, reps)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench_extract-before-") as before_dir:
+        if args.before:
+            commit = subprocess.run(["git", "rev-parse", "--short", args.before], cwd=ROOT, capture_output=True,
+                                    text=True, check=True).stdout.strip()
+            BEFORE.update(ref=commit, tree=export_before(args.before, Path(before_dir)))
+        cells, notes = plan(args.quick)
+        notes.append(compile_package())
+        if BEFORE:
+            notes.append(f"--before {args.before}: the rows marked 'before' import the package as it was at git "
+                         f"{BEFORE['ref']} (exported and compiled); their CLI is started as `python -c` with the "
+                         "console script's entry point")
+        harness = run_all(cells, reps)
     text = report(cells, notes, harness, reps)
     return publish(text, args.out)
 

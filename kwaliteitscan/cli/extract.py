@@ -71,6 +71,8 @@ def _write_documents(docs, out: Path, fmt: TextFormat) -> None:
 
 
 def _report_failures(outcomes) -> None:
+    if not any(o.error or (o.document is not None and o.document.warnings) for o in outcomes):
+        return  # nothing to say: rich is not even imported (a tenth of a clean `extract`'s time)
     console = err_console()
     for outcome in outcomes:
         if outcome.error:

@@ -29,6 +29,7 @@ from .docx import check_docx_file, is_docx, read_docx
 from .layout import Removed, layout_document, page_text
 from .ocr import ocr_pages, page_warning, require_tools
 from .pdfsource import ENGINES, RawPage, count_pages, open_pages
+from .textclean import count_alnum
 
 #: bump when extraction output changes, so cached results are recomputed
 EXTRACTOR_VERSION = "5"
@@ -265,7 +266,7 @@ SHRINK_SHARE = 0.2
 
 
 def _letters(texts) -> int:
-    return sum(sum(map(str.isalnum, text)) for text in texts)
+    return count_alnum("".join(texts))
 
 
 def shrink_warnings(before: dict[int, int], pages, removed) -> list[str]:
@@ -440,6 +441,13 @@ def extract_many(paths: Iterable[Path], engine: str = "pdfium", cache: Cache | N
 
 def _run_workers(todo, engine, cache, jobs, timeout, memory_mb, done, while_extracting=None) -> None:
     ctx = get_context("fork")
+    if len(todo) > 1 and engine.startswith("pdfium"):
+        # imported once here, every worker forked from this process has it: otherwise each of them
+        # imports it (and starts pdfium) again, some 20 ms per file. A failure is each worker's to report.
+        try:
+            import pypdfium2  # noqa: F401
+        except Exception:  # noqa: BLE001
+            pass
     running: dict = {}  # conn -> (index, path, process, started)
     queue = list(todo)
     while queue or running:

@@ -17,17 +17,19 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .pdfsource import Line, RawPage, Ruling, ruled_regions
-from .textclean import LINE_END_HYPHENS, Vocabulary, join_hyphenated, normalize
+from .textclean import LINE_END_HYPHENS, Vocabulary, count_alnum, join_hyphenated, normalize
 
 TABLE_CELL_SEPARATOR = " | "
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—]\s*)?(?:pagina|page|blz\.?|p\.|bladzijde)?\s*\d{1,4}(?:\s*(?:van|of|/)\s*\d{1,4})?(?:\s*[-–—])?$",
     re.IGNORECASE,
 )
-_BULLET = re.compile(r"^(?:[•●▪◦‣∙·]|[-–]\s|\d{1,2}[.)]\s)")
+_BULLET = re.compile(r"\s*(?:[•●▪◦‣∙·]|[-–]\s|\d{1,2}[.)]\s)")  # used with .match: at the start, after spaces
 _SENTENCE_END = (".", "!", "?", ":", ";")
+_SPACES = re.compile("[ ]{2,}")
 
 
 @dataclass
@@ -97,25 +99,26 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
     prefix_inside: Counter[str] = Counter()
     page_keys: list[list[str]] = []  # per page: the key of each line
     for page in pages:
-        order = sorted(range(len(page.lines)), key=lambda i: page.lines[i].top)
+        lines = page.lines
+        tops = [line.top for line in lines]
+        order = sorted(range(len(lines)), key=tops.__getitem__)
         chosen = {i: True for i in order[:edge]} | {i: False for i in order[-edge:] if i not in order[:edge]}
         edges.append(chosen)
-        keys = [_edge_key(line.text) for line in page.lines]
+        keys = [_edge_key(line.text) for line in lines]
         page_keys.append(keys)
         # every line counts once at its own place; a text that comes twice on one page is body text
         on_page = Counter(keys)
         repeats.append({key for key, n in on_page.items() if n > 1})
-        for i, line in enumerate(page.lines):
-            key = keys[i]
-            if i in chosen:
-                place = _slot(page, line, chosen[i])
-                places.setdefault((key, chosen[i]), []).append(place)
-                exact.setdefault((line.text.strip(), chosen[i]), []).append(place)
-                if len(key) >= _PREFIX:
-                    prefix_places.setdefault((key[:_PREFIX], chosen[i]), []).append(place)
-            else:
-                inside[key] += 1
-                prefix_inside[key[:_PREFIX]] += 1
+        for i, top_side in chosen.items():
+            line, key = lines[i], keys[i]
+            place = _slot(page, line, top_side)
+            places.setdefault((key, top_side), []).append(place)
+            exact.setdefault((line.text.strip(), top_side), []).append(place)
+            if len(key) >= _PREFIX:
+                prefix_places.setdefault((key[:_PREFIX], top_side), []).append(place)
+        body = [key for i, key in enumerate(keys) if i not in chosen]
+        inside.update(body)
+        prefix_inside.update([key[:_PREFIX] for key in body])
     needed = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(with_text))
     everywhere = max(RUNNING_MIN_PAGES, RUNNING_EVERYWHERE * len(with_text))
 
@@ -166,7 +169,7 @@ def remove_running_lines(pages: list[RawPage], edge: int = 3) -> list[Removed]:
         removed = Removed(page.number)
         for i in sorted(strength):
             text = page.lines[i].text
-            removed.chars += sum(1 for c in text if c.isalnum())
+            removed.chars += count_alnum(text)
             if strength[i] < everywhere:
                 removed.suspicious.append(normalize(text).strip())
         report.append(removed)
@@ -186,7 +189,7 @@ def _in_regions(line: Line, regions) -> bool:
     return any(_center_in(line, box) for box in regions)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     x0: float
     x1: float
@@ -194,6 +197,13 @@ class _Item:
     bottom: float
     line: Line | None = None
     block: Block | None = None
+    row: float = 0.0  # set by _set_rows
+    side: int = -1  # set by _reading_order: 0 left column, 1 right column, -1 across both
+
+
+_TOP = attrgetter("top")
+_ROW_X = attrgetter("row", "x0")
+_SIDE_ROW_X = attrgetter("side", "row", "x0")
 
 
 def layout_page(page: RawPage, vocabulary: Vocabulary | None = None, ordered: list | None = None) -> list[Block]:
@@ -227,8 +237,8 @@ def _table_rows(box, lines: list[Line], rulings: list[Ruling], vocabulary) -> li
     cells: dict[tuple[int, int], list[Line]] = {}
     for line in lines:
         cy, cx = (line.top + line.bottom) / 2, (line.x0 + line.x1) / 2
-        row = sum(1 for y in ys if y < cy)
-        col = sum(1 for x in xs if x < cx)
+        row = bisect_left(ys, cy)  # how many of the (sorted) rulings lie above it
+        col = bisect_left(xs, cx)
         cells.setdefault((row, col), []).append(line)
     nrows, ncols = max(len(ys), 1), max(len(xs) - 1, 1)
     rows = []
@@ -254,20 +264,19 @@ def _dedupe(values: list[float], tolerance: float = 2.0) -> list[float]:
     return out
 
 
-def _rows(items: list[_Item], tolerance: float = 2.0) -> dict[int, float]:
-    """A row position per item: items whose tops lie within `tolerance` of the row's first share
-    it, so the pieces of one line keep their order left to right whatever their glyphs' tops."""
-    rows: dict[int, float] = {}
+def _set_rows(items: list[_Item], tolerance: float = 2.0) -> None:
+    """A row position per item (`row`): items whose tops lie within `tolerance` of the row's first
+    share it, so the pieces of one line keep their order left to right whatever their glyphs' tops."""
     start = None
-    for item in sorted(items, key=lambda it: it.top):
-        if start is None or item.top - start > tolerance:
-            start = item.top
-        rows[id(item)] = start
-    return rows
+    for item in sorted(items, key=_TOP):
+        top = item.top
+        if start is None or top - start > tolerance:
+            start = top
+        item.row = start
 
 
 def _reading_order(items: list[_Item], width: float) -> list[_Item]:
-    row = _rows(items)
+    _set_rows(items)
     mid = width / 2
     slack = 0.02 * width
     left = [it for it in items if it.x1 <= mid + slack]
@@ -276,18 +285,20 @@ def _reading_order(items: list[_Item], width: float) -> list[_Item]:
     # line of a text that ran over into the right column), not as a lone right-aligned date
     beside = len(right) == 1 and any(it.top < right[0].bottom and right[0].top < it.bottom for it in left)
     if len(left) < 2 or (len(right) < 2 and not beside):
-        return sorted(items, key=lambda it: (row[id(it)], it.x0))
-    side = {id(it): 0 for it in left} | {id(it): 1 for it in right}
-    spans = sorted((it for it in items if id(it) not in side), key=lambda it: it.top)
+        return sorted(items, key=_ROW_X)
+    for it in items:
+        it.side = -1
+    for it in left:
+        it.side = 0
+    for it in right:
+        it.side = 1
+    spans = sorted((it for it in items if it.side < 0), key=_TOP)
     ordered: list[_Item] = []
-    rest = sorted((it for it in items if id(it) in side), key=lambda it: it.top)
+    rest = sorted((it for it in items if it.side >= 0), key=_TOP)
     start = 0
     for span in spans + [None]:
-        limit = span.top if span is not None else float("inf")
-        end = start
-        while end < len(rest) and rest[end].top < limit:
-            end += 1
-        ordered.extend(sorted(rest[start:end], key=lambda it: (side[id(it)], row[id(it)], it.x0)))
+        end = bisect_left(rest, span.top, start, key=_TOP) if span is not None else len(rest)
+        ordered.extend(sorted(rest[start:end], key=_SIDE_ROW_X))
         start = end
         if span is not None:
             ordered.append(span)
@@ -296,35 +307,34 @@ def _reading_order(items: list[_Item], width: float) -> list[_Item]:
 
 def _paragraphs(items: list[_Item], vocabulary) -> list[Block]:
     blocks: list[Block] = []
-    current: list[Line] = []
-
-    def flush() -> None:
-        if current:
-            blocks.append(Block(text=_join_lines([ln.text for ln in current], vocabulary)))
-            current.clear()
-
+    current: list[str] = []  # the texts of the paragraph's lines so far
+    prev = None  # its last line
     for item in items:
         if item.block is not None:
-            flush()
+            if current:
+                blocks.append(Block(text=_join_lines(current, vocabulary)))
+                current, prev = [], None
             blocks.append(item.block)
             continue
         line = item.line
-        if current and _breaks(current[-1], line):
-            flush()
-        current.append(line)
-    flush()
+        if prev is not None and _breaks(prev, line):
+            blocks.append(Block(text=_join_lines(current, vocabulary)))
+            current = []
+        current.append(line.text)
+        prev = line
+    if current:
+        blocks.append(Block(text=_join_lines(current, vocabulary)))
     return blocks
 
 
 def _breaks(prev: Line, line: Line) -> bool:
     """Does `line` start a new paragraph after `prev`?"""
-    text = line.text.lstrip()
-    if _BULLET.match(text):
+    if _BULLET.match(line.text):
         return True
     if abs(line.size - prev.size) > 0.6:
         return True
     if line.top < prev.top - 2:  # a new column or band: continue only a sentence that visibly runs on
-        return not _runs_on(prev.text, text)
+        return not _runs_on(prev.text, line.text.lstrip())
     step = line.bottom - prev.bottom
     return step > 1.6 * max(prev.size, 1.0)
 
@@ -340,17 +350,19 @@ def _join_lines(texts: list[str], vocabulary) -> str:
     """Join lines into one text. Each join looks at the previous line only and the parts are
     joined once at the end, so a paragraph of n characters costs O(n), not O(n²)."""
     parts: list[str] = []
+    last = None  # the previous line's text, which is parts[-1]
     for text in texts:
         text = text.strip()
         if not text:
             continue
-        if parts:
-            if not parts[-1].endswith(LINE_END_HYPHENS):
-                parts[-1] += " "  # what join_two does without a line-end hyphen, without building the pair
+        if last is not None:
+            if not last.endswith(LINE_END_HYPHENS):
+                parts.append(" ")  # what join_two does without a line-end hyphen, without building the pair
             else:
-                joined = join_two(parts[-1], text, vocabulary)  # always ends with `text` unchanged
+                joined = join_two(last, text, vocabulary)  # always ends with `text` unchanged
                 parts[-1] = joined[:len(joined) - len(text)]
         parts.append(text)
+        last = text
     return "".join(parts)
 
 
@@ -410,5 +422,5 @@ def page_text(blocks: list[Block]) -> str:
         else:
             text = normalize(block.text).strip()
             if text:
-                parts.append(re.sub(r"[ ]{2,}", " ", text))
+                parts.append(_SPACES.sub(" ", text))
     return "\n\n".join(parts)

@@ -14,13 +14,16 @@ Coordinates are in points with y growing downwards from the top of the page.
 from __future__ import annotations
 
 import ctypes
-import operator
 import re
+import struct
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from ..errors import InputError
+from .textclean import count_alnum
 
 ENGINES = ("pdfium", "pdfplumber")
 
@@ -139,18 +142,22 @@ def _pdfium_pages(path: Path, start: int = 0, stop: int | None = None) -> Iterat
 def _pdfium_page(page, number: int, raw) -> RawPage:
     width, height = page.get_size()
     result = RawPage(number, width, height)
-    handle = page.raw
-    box = [ctypes.c_float() for _ in range(4)]
-    refs = [ctypes.byref(v) for v in box]
-    for i in range(raw.FPDFPage_CountObjects(handle)):
-        obj = raw.FPDFPage_GetObject(handle, i)
-        kind = raw.FPDFPageObj_GetType(obj)
-        if kind == raw.FPDF_PAGEOBJ_IMAGE:
-            result.has_images = True
-        elif kind == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPageObj_GetBounds(obj, *refs):
-            left, bottom, right, top = (v.value for v in box)
-            if min(right - left, top - bottom) <= 2.5 and max(right - left, top - bottom) >= 4:
-                result.rulings.append(Ruling(left, right, height - top, height - bottom))
+    bare = _bare_functions(raw)
+    handle = ctypes.cast(page.raw, ctypes.c_void_p)
+    count = raw.FPDFPage_CountObjects(page.raw)
+    # the type of every object in two C-level passes; bounds only for the (few) paths
+    objects = list(map(bare.get_object, repeat(handle, count), range(count)))
+    kinds = list(map(bare.object_type, objects))
+    result.has_images = raw.FPDF_PAGEOBJ_IMAGE in kinds
+    if raw.FPDF_PAGEOBJ_PATH in kinds:
+        box = [ctypes.c_float() for _ in range(4)]
+        refs = [ctypes.byref(v) for v in box]
+        path, get_bounds = raw.FPDF_PAGEOBJ_PATH, bare.object_bounds
+        for obj, kind in zip(objects, kinds):
+            if kind == path and get_bounds(obj, *refs):
+                left, bottom, right, top = (v.value for v in box)
+                if min(right - left, top - bottom) <= 2.5 and max(right - left, top - bottom) >= 4:
+                    result.rulings.append(Ruling(left, right, height - top, height - bottom))
     textpage = page.get_textpage()
     try:
         verticals = [r for r in result.rulings if not r.horizontal]
@@ -205,7 +212,28 @@ def _chars(codes: list[int]) -> list[str]:
     return out
 
 
-_TOKEN = re.compile("[^\\s\ufffe]+\ufffe?|\ufffe")  # a word, with the line-end hyphen mark that ends it
+_RECT = struct.Struct("4f")  # pdfium's FS_RECTF: left, top, right, bottom
+
+
+def _count_unmapped(unmapped_at, handle, firsts: list[int]) -> int:
+    """How many of the words that start at `firsts` pdfium could not map to Unicode, counted as far as
+    it can matter: a page is garbled when at least half its words are, so once the words still
+    unchecked could no longer reach that share, counting stops (the count is then below half
+    whatever the rest would be). Checked in runs through C, each run as long as it would take for
+    the share to become unreachable if every word in it were mapped."""
+    total = len(firsts)
+    need = 0.5 * total
+    unmapped = checked = 0
+    while checked < total and unmapped + (total - checked) >= need:
+        step = int(unmapped + (total - checked) - need) + 1
+        run = firsts[checked:checked + step]
+        unmapped += sum(map(unmapped_at, repeat(handle, len(run)), run))
+        checked += len(run)
+    return unmapped
+
+
+_TOKEN = "[^\\s\ufffe]+\ufffe?|\ufffe"  # a word, with the line-end hyphen mark that ends it
+_TOKEN_SPLIT = re.compile(f"({_TOKEN})")  # splits a text into the gaps and, between them, the words
 
 
 class _PdfiumLines:
@@ -262,7 +290,8 @@ class _PdfiumLines:
         if self.words_seen >= 3 and self.unmapped_words >= 0.5 * self.words_seen:
             return (f"{self.unmapped_words} of {self.words_seen} words are in a font without a Unicode map "
                     "(no ToUnicode)")
-        letters = sum(map(str.isalnum, self.chars))  # per character, in C
+        chars = self.chars
+        letters = count_alnum(chars) if isinstance(chars, str) else sum(map(str.isalnum, chars))
         if self.chars_seen >= 20 and letters < 0.5 * self.chars_seen:
             return (f"only {letters} of {self.chars_seen} characters are letters or digits, the rest "
                     "punctuation or U+FFFD (a font without a Unicode map?)")
@@ -272,9 +301,9 @@ class _PdfiumLines:
         """The first index, the index after the last, and the text of each word, in pdfium's order."""
         chars = self.chars
         if isinstance(chars, str):  # one character per index: find the words in C
-            texts = _TOKEN.findall(chars)
-            firsts = [m.start() for m in _TOKEN.finditer(chars)]
-            return firsts, list(map(operator.add, firsts, map(len, texts))), texts
+            parts = _TOKEN_SPLIT.split(chars)  # gap, word, gap, word, ..., gap
+            bounds = list(accumulate(map(len, parts)))  # where each part ends
+            return bounds[0:-1:2], bounds[1::2], parts[1::2]
         firsts, ends, texts = [], [], []
 
         def add(first: int, last: int) -> None:
@@ -302,42 +331,40 @@ class _PdfiumLines:
         return firsts, ends, texts
 
     def words(self) -> list[tuple]:
-        """The page's words as `_Word` tuples. The hot loop of extraction: four or five calls into
-        pdfium per word, through `_bare_functions` and with the buffers bound to local names."""
+        """The page's words as `_Word` tuples. The hot loop of extraction: four calls into pdfium per
+        word (and one more for the first half), through `_bare_functions`, with the buffers bound to
+        local names and a box read in one unpacking."""
         firsts, ends, texts = self.spans()
         height = self.height
         handle = ctypes.cast(self.handle, ctypes.c_void_p)
-        unmapped_at, size_at, loose_box, origin_at = _bare_functions(self.raw)
-        rect, ox, oy = self._rect, self._x, self._y
-        rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(ox), ctypes.byref(oy)
+        bare = _bare_functions(self.raw)
+        loose_box, origin_at = bare.loose_box, bare.origin_at
         total = len(texts)
-        # A page is garbled when at least half its words are unmapped: once the words still
-        # unchecked could no longer reach that share, the count cannot matter and checking stops.
-        unmapped, unchecked = 0, total
+        unmapped = _count_unmapped(bare.unmapped_at, handle, firsts)
+        sizes = [size or 10.0 for size in map(bare.size_at, repeat(handle, total), firsts)]
+        rect, oy = self._rect, self._y
+        rect_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(self._x), ctypes.byref(oy)
+        unpack = _RECT.unpack_from
         words: list[tuple] = []
         append = words.append
-        for first, end, text in zip(firsts, ends, texts):
-            if unchecked and unmapped + unchecked >= 0.5 * total:
-                unchecked -= 1
-                if unmapped_at(handle, first):
-                    unmapped += 1
-            size = float(size_at(handle, first)) or 10.0
+        for first, end, text, size in zip(firsts, ends, texts, sizes):
             if loose_box(handle, first, rect_ref):
-                x0, x1, top, bottom = rect.left, rect.right, height - rect.top, height - rect.bottom
+                x0, top, x1, bottom = unpack(rect)
+                top, bottom = height - top, height - bottom
             else:
                 x0 = x1 = top = bottom = 0.0
             last = end - 1
             if last != first:
                 if loose_box(handle, last, rect_ref):
-                    x1, ltop, lbottom = rect.right, height - rect.top, height - rect.bottom
+                    _, ltop, x1, lbottom = unpack(rect)
+                    ltop, lbottom = height - ltop, height - lbottom
                 else:
                     x1 = ltop = lbottom = 0.0
             else:
                 ltop, lbottom = top, bottom
             origin_at(handle, first, ox_ref, oy_ref)
-            baseline = height - oy.value
             if x1 >= x0 and abs(lbottom - bottom) < 0.4 * size and x1 - x0 < 2 * size * (end - first):
-                append((baseline, x0, len(words), x1, ltop if ltop < top else top,
+                append((height - oy.value, x0, len(words), x1, ltop if ltop < top else top,
                         lbottom if lbottom > bottom else bottom, size, text))
             else:
                 for piece in self._pieces(first, last, size):
@@ -366,29 +393,54 @@ class _PdfiumLines:
         return [tuple(p) for p in pieces]
 
 
-_BARE: tuple | None = None
+class _Bare(NamedTuple):
+    unmapped_at: Callable
+    size_at: Callable
+    loose_box: Callable
+    origin_at: Callable
+    get_object: Callable
+    object_type: Callable
+    object_bounds: Callable
 
 
-def _bare_functions(raw) -> tuple:
-    """FPDFText_HasUnicodeMapError, _GetFontSize, _GetLooseCharBox and _GetCharOrigin as plain
-    ctypes function pointers without argument types. pypdfium2's bindings convert and check every
-    argument on every call, which costs three times the call itself; the word loop calls these some
-    250,000 times for 100 pages. Callers must pass exactly: the text page as a c_void_p, the
-    character index as an int, the output buffers with ctypes.byref."""
+_BARE: _Bare | None = None
+
+#: (name, result type, argument types or None) of the pdfium functions the hot loops call directly
+_BARE_SIGNATURES = (
+    ("FPDFText_HasUnicodeMapError", ctypes.c_int, None),
+    ("FPDFText_GetFontSize", ctypes.c_double, None),
+    ("FPDFText_GetLooseCharBox", ctypes.c_int, None),
+    ("FPDFText_GetCharOrigin", ctypes.c_int, None),
+    # an object handle comes back as a plain int, so the functions taking one declare it a pointer
+    ("FPDFPage_GetObject", ctypes.c_void_p, None),
+    ("FPDFPageObj_GetType", ctypes.c_int, (ctypes.c_void_p,)),
+    ("FPDFPageObj_GetBounds", ctypes.c_int, (ctypes.c_void_p,) * 5),
+)
+
+
+def _bare_functions(raw) -> _Bare:
+    """The pdfium functions of the hot loops as plain ctypes function pointers, mostly without
+    argument types. pypdfium2's bindings convert and check every argument on every call, which
+    costs three times the call itself; the word loop calls these some 250,000 times for 100 pages.
+    Callers of a function without argument types must pass exactly: a handle as a c_void_p, an
+    index as an int, the output buffers with ctypes.byref."""
     global _BARE
     if _BARE is None:
         from pypdfium2_raw.bindings import _libs
 
         lib = _libs["pdfium"]
         functions = []
-        for name, result in (("FPDFText_HasUnicodeMapError", ctypes.c_int), ("FPDFText_GetFontSize", ctypes.c_double),
-                             ("FPDFText_GetLooseCharBox", ctypes.c_int), ("FPDFText_GetCharOrigin", ctypes.c_int)):
-            if getattr(raw, name).restype is not result:  # pdfium's header changed: a new release to read
+        for name, result, arguments in _BARE_SIGNATURES:
+            expected = getattr(raw, name).restype
+            if result is ctypes.c_void_p:  # a handle: any pointer type is the same to us
+                if not (isinstance(expected, type) and issubclass(expected, (ctypes.c_void_p, ctypes._Pointer))):
+                    raise RuntimeError(f"pdfium's {name} no longer returns a handle")
+            elif expected is not result:  # pdfium's header changed: a new release to read
                 raise RuntimeError(f"pdfium's {name} no longer returns {result.__name__}")
             function = lib[name]  # a new function pointer object, not pypdfium2's (whose types stay set)
-            function.argtypes, function.restype = None, result
+            function.argtypes, function.restype = arguments, result
             functions.append(function)
-        _BARE = tuple(functions)
+        _BARE = _Bare(*functions)
     return _BARE
 
 
@@ -474,7 +526,7 @@ def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, 
             continue
         row.sort(key=_X0)
         if walls:  # only a border beside this row can split it
-            low, high = min(w[4] for w in row), max(w[5] for w in row)
+            low, high = min(map(_TOP, row)), max(map(_BOTTOM, row))
             near = [wall for wall in walls if wall[1] <= high and wall[2] >= low]
         else:
             near = walls
@@ -488,8 +540,7 @@ def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, 
             gap = x0 - prev[3]
             if gap < -0.3 * size:  # drawn over the previous word: another text that collides with it
                 split = True
-            elif near and any(prev[3] - 1 <= vx <= x0 + 1 and vtop <= bottom and vbottom >= top
-                              for vx, vtop, vbottom in near):
+            elif near and _walled(near, prev[3] - 1, x0 + 1, top, bottom):
                 split = True  # a table cell border
             elif gap <= max(1.2 * size, 8.0):
                 split = False
@@ -513,8 +564,15 @@ def _group_words(words: list[tuple], verticals: list[Ruling] = (), tables=None, 
     return lines
 
 
-def _X0(word: tuple) -> float:
-    return word[1]
+_X0, _TOP, _BOTTOM = itemgetter(1), itemgetter(4), itemgetter(5)  # of a _Word tuple
+
+
+def _walled(walls: list[tuple], left: float, right: float, top: float, bottom: float) -> bool:
+    """Does one of `walls` (x, top, bottom) stand between `left` and `right` beside top..bottom?"""
+    for x, wall_top, wall_bottom in walls:
+        if left <= x <= right and wall_top <= bottom and wall_bottom >= top:
+            return True
+    return False
 
 
 def _words_line(words: list[tuple]) -> Line:

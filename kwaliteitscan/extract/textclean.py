@@ -20,6 +20,8 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u20
 _DROP = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\uffff"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRANSLATE = {**{ord(k): v for k, v in _LIGATURES.items()}, **_SPACES, **_DROP}
+#: any character _TRANSLATE changes: translating costs a dictionary miss per character, looking costs little
+_TRANSLATED = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
 
 #: words after which a line-end hyphen is a suspended compound ("taal- en rekenonderwijs")
 SUSPENSION_WORDS = frozenset({"en", "of", "tot", "noch", "als", "dan"})
@@ -46,9 +48,27 @@ _TAIL = 256  # the last word of a text is looked for in its last _TAIL character
 
 def normalize(text: str) -> str:
     """Ligatures to letters, NFC, odd spaces to a space, soft hyphens and controls dropped."""
-    text = text.translate(_TRANSLATE)
+    if _TRANSLATED.search(text):
+        text = text.translate(_TRANSLATE)
     text = _CONTROL.sub("", text)
     return unicodedata.normalize("NFC", text)
+
+
+_ASCII_NOT_ALNUM = bytes(b for b in range(128) if not chr(b).isalnum())
+_ASCII = bytes(range(128))
+
+
+def count_alnum(text: str) -> int:
+    """How many characters of `text` are letters or digits (str.isalnum), as
+    `sum(map(str.isalnum, text))` counts them but in bulk: the ASCII characters are counted in
+    the UTF-8 bytes (dropping an ASCII byte never cuts a multi-byte character), only the others
+    one by one. Extraction counts every character of a document several times."""
+    data = text.encode("utf-8", "surrogatepass")
+    kept = data.translate(None, _ASCII_NOT_ALNUM)  # ASCII letters and digits, and all non-ASCII
+    other = kept.translate(None, _ASCII)  # the non-ASCII characters only
+    if not other:
+        return len(kept)
+    return len(kept) - len(other) + sum(map(str.isalnum, other.decode("utf-8", "surrogatepass")))
 
 
 def keeps_hyphen(left: str, right: str, vocabulary: "Vocabulary | None" = None) -> bool:
@@ -113,7 +133,8 @@ class Vocabulary:
         found = _WORD.findall(lowered)
         self.fragments.difference_update(found)  # seen whole elsewhere after all
         self.words.update(found)  # every word, also each part of a hyphenated one
-        for token in _HYPHENATED.findall(lowered):
+        # a hyphenated word lies within one run of non-spaces: look for it only in the runs with a hyphen
+        for token in _HYPHENATED.findall(" ".join(run for run in lowered.split() if "-" in run)):
             parts = token.split("-")
             self.pairs.update(zip(parts, parts[1:]))
             for a, b in zip(parts, parts[1:]):
@@ -126,8 +147,8 @@ class Vocabulary:
         it also occurs elsewhere."""
         ends = "".join(LINE_END_HYPHENS)
         stripped = [line.rstrip(ends) for line in lines]
-        starts = [_WORD_START.match(text.lower()) for prev, line, text in zip(lines, lines[1:], stripped[1:])
-                  if line and prev != prev.rstrip(ends)]
+        starts = [_WORD_START.match(text.lower()) for prev, cut, line, text in zip(lines, stripped, lines[1:], stripped[1:])
+                  if line and len(cut) != len(prev)]  # after a line that ended in a line-end hyphen
         pieces = Counter(m.group(0) for m in starts if m)
         new = [w for w in pieces if not self.is_word(w)]
         found = self.add_text("\n".join(stripped))

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from kwaliteitscan import __version__
 from kwaliteitscan.cli import app
 
+from .. import pdfs
 from ..conftest import ROOT
 
 runner = CliRunner()
@@ -61,6 +62,25 @@ def test_importing_the_cli_imports_no_stage_of_the_library():
             "if m.startswith('kwaliteitscan.')}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['cli', 'errors', 'version']"
+
+
+def test_a_clean_extract_does_not_import_rich_and_a_warning_is_still_printed(make_pdf, tmp_path):
+    """rich is imported only to print an error or a warning (its import cost a tenth of a clean run)."""
+    clean = make_pdf("Stagediscriminatie is onacceptabel.", name="schoon.pdf")
+    empty_page = tmp_path / "leeg.pdf"  # its second page is empty: a warning
+    empty_page.write_bytes(pdfs.raw_pdf([pdfs.text_stream([(72, 760, "Eerste pagina.")]), b""]))
+    code = ("import sys\nfrom kwaliteitscan.cli.app import app\n"
+            "try:\n    app(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('rich' in sys.modules, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, "extract", "--no-cache", str(clean)], capture_output=True,
+                         text=True, check=True)
+    assert "Stagediscriminatie is onacceptabel." in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "False"
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    warned = subprocess.run([sys.executable, "-c", code, "extract", *cache, str(clean), str(empty_page)],
+                            capture_output=True, text=True, check=True)
+    lines = warned.stderr.strip().splitlines()
+    assert lines[-1] == "True" and any(line.startswith("warning: leeg.pdf: page 2") for line in lines), lines
 
 
 def test_extract_json_one_document_is_an_object_several_are_a_list(make_pdf):

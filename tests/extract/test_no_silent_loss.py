@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kwaliteitscan.cli import app
@@ -257,3 +259,32 @@ def test_code_prints_the_warnings_of_the_documents_it_codes(tmp_path, make_pdf):
     lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert len(lines) == 1, result.output
     assert lines[0].startswith("warning: roc-kapot-2024.pdf: page 1: ") and "without a Unicode map" in lines[0]
+
+
+def _count_one_by_one(flags: list[bool]) -> int:
+    """The word-by-word rule `_count_unmapped` stands for: check words in order while the unchecked ones
+    could still make at least half of them unmapped."""
+    total, unmapped, unchecked = len(flags), 0, len(flags)
+    for flag in flags:
+        if not (unchecked and unmapped + unchecked >= 0.5 * total):
+            break
+        unchecked -= 1
+        unmapped += flag
+    return unmapped
+
+
+@given(st.lists(st.booleans(), max_size=300))
+def test_unmapped_words_are_counted_in_runs_exactly_as_one_by_one(flags):
+    from kwaliteitscan.extract.pdfsource import _count_unmapped
+
+    asked = []
+
+    def unmapped_at(handle, index):  # stands in for pdfium's FPDFText_HasUnicodeMapError
+        asked.append(index)
+        return int(flags[index])
+
+    count = _count_unmapped(unmapped_at, None, list(range(len(flags))))
+    assert count == _count_one_by_one(flags)
+    assert len(asked) == len(set(asked))  # no word checked twice
+    # the page's verdict is the one a full count gives: at least half the words unmapped
+    assert (count >= 0.5 * len(flags)) == (sum(flags) >= 0.5 * len(flags))

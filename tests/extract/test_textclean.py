@@ -8,7 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kwaliteitscan.extract.textclean import HYPHEN_PREFIXES, Vocabulary, join_hyphenated, keeps_hyphen, normalize
+from kwaliteitscan.extract.textclean import (HYPHEN_PREFIXES, Vocabulary, count_alnum, join_hyphenated, keeps_hyphen,
+                                             normalize)
 
 dutch_letters = st.sampled_from(list("abcdefghijklmnoprstuvwz") + ["ë", "é", "ij"])
 words = st.lists(dutch_letters, min_size=4, max_size=18).map("".join)
@@ -129,3 +130,14 @@ def test_a_chain_break_the_document_writes_joined_elsewhere_is_joined():
     vocab = Vocabulary()
     vocab.add_lines(["Alle instellingen doen mee.", "De mbo-instel-", "lingen-campagne start."])
     assert join_hyphenated("De mbo-instel", "lingen-campagne start.", vocab) == "De mbo-instellingen-campagne start."
+
+
+@given(st.text(alphabet=st.characters(codec=None)))
+def test_count_alnum_counts_what_str_isalnum_counts(text):
+    assert count_alnum(text) == sum(map(str.isalnum, text))
+
+
+def test_count_alnum_on_mixed_scripts_and_lone_surrogates():
+    text = "Stage-discriminatie: 12 ½ ² ٣ 𝔸 é\u0301 _ \ud835 ﬁ \u00a0 — ëindë"
+    assert count_alnum(text) == sum(map(str.isalnum, text))
+    assert count_alnum("") == 0 and count_alnum("abc 123") == 6
