@@ -9,6 +9,7 @@ decompression bomb or a file that hangs pdfium costs one error line, never the b
 from __future__ import annotations
 
 import faulthandler
+import gc
 import hashlib
 import json
 import os
@@ -369,7 +370,18 @@ def _address_space_mb() -> int:
     return 0
 
 
+def quiet_collector() -> None:
+    """For a forked worker that allocates hundreds of thousands of small objects per document and
+    frees them without cycles: what it inherited goes to the collector's permanent generation, so
+    collections stop walking it (and stop touching pages shared with the parent), and collections
+    run less often. Measured in paired runs: extraction workers -5 % CPU (8 agendas of 100 pages),
+    coding -2 % (3 agendas)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def _child(conn, path: str, engine: str, sha: str, memory_mb: int | None, readers: int = 1) -> None:
+    quiet_collector()
     faulthandler.disable()  # a crash is reported through the pipe as one line, not dumped
     if not os.environ.get("KWALITEITSCAN_DEBUG"):
         devnull = os.open(os.devnull, os.O_WRONLY)
