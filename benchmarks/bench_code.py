@@ -40,7 +40,7 @@ import time
 from multiprocessing import Pool
 from pathlib import Path
 
-from results_file import publish  # benchmarks/ is on sys.path when a script runs
+from results_file import compile_package, publish  # benchmarks/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data"
@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "code.md")
     args = parser.parse_args(argv)
     corpus = build_corpus(args.docs)
+    compiled = compile_package()
     before = machine_speed()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
              "", f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} CPUs; "
              f"jobs {args.jobs}; pipeline {cold['pipeline']}",
              f"- machine speed (a fixed pure-Python loop, lower is faster; these shared machines vary): "
-             f"{before:.2f} s before, {after:.2f} s after the runs",
+             f"{before:.2f} s before, {after:.2f} s after the runs", f"- {compiled}",
              f"- poppler `pdftotext` over the same {cold['documents']} files one after the other, in the same run: "
              + (f"{poppler:.1f} s" if poppler else "not installed (apt-get install poppler-utils)"), "",
              "| run | wall s | in-process s | extract s | segment+match s | store s | documents coded | candidates | "

@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from results_file import publish  # benchmarks/ is on sys.path when a script runs
+from results_file import compile_package, publish  # benchmarks/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -598,17 +598,6 @@ def report(cells: list[Cell], notes: list[str], harness: tuple[float, float], re
              "Peak RSS: largest process of the measured tree.", "",
              "Targets (default path):", *targets(cells)]
     return "\n".join(lines) + "\n"
-
-
-def compile_package() -> str:
-    """Write the package's bytecode first, as pip does when it installs a wheel: otherwise, where
-    PYTHONDONTWRITEBYTECODE is set (or the tree is read-only), every measured process of an
-    editable install compiles the modules it imports again, some 50 ms of a CLI run."""
-    import compileall
-
-    compileall.compile_dir(ROOT / "kwaliteitscan", quiet=1)
-    return ("The package's bytecode was compiled before the runs (as a pip install of the wheel does), so no "
-            "measured process compiles source.")
 
 
 def main(argv: list[str] | None = None) -> int:
