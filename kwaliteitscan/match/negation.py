@@ -17,8 +17,9 @@ import re
 
 from ..codebook.model import Negation
 
-#: words, and the punctuation a terminator may name (a comma ends a clause: "..., die nog geen plek hebben")
-_WORD = re.compile(r"\w+(?:[-']\w+)*|[;:,]")
+#: words, and the punctuation a terminator may name (a comma ends a clause: "..., die nog geen plek hebben";
+#: "|" ends a table cell: "Meldpunt ingericht | Niet aanwezig | Gerealiseerd per 2024")
+_WORD = re.compile(r"\w+(?:[-']\w+)*|[;:,|]")
 
 
 def words(text: str) -> list[str]:
