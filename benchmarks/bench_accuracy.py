@@ -209,6 +209,12 @@ def render(r: dict) -> str:
                                  ("matrix agreement", mo / mt if mt else 0, TARGETS["matrix"]),
                                  ("negatives marked negative", no / nt if nt else 0, TARGETS["negative"])):
         lines.append(f"- {label}: {value:.2f} (target ≥ {target}) {'PASS' if value >= target else 'FAIL'}")
+    lines += ["", "## Targets before any review (issue 13)", ""]
+    for label, value, target, low in (("precision of rule candidates", rr / mm if mm else 0, 0.6, False),
+                                      ("gold-absent cells suggested present", ao / at if at else 0, 0.1, True),
+                                      ("negative passages marked negative", no / nt if nt else 0, 0.6, False)):
+        ok = value <= target if low else value >= target
+        lines.append(f"- {label}: {value:.2f} (target {'≤' if low else '≥'} {target}) {'PASS' if ok else 'FAIL'}")
     lines += ["", "## Matrix cells that disagree", ""] + [f"- {m}" for m in r["mismatches"]]
     lines += ["", "## Gold passages not found", ""] + [f"- {m}" for m in r["misses"]]
     lines += ["", "## Negative gold passages not marked negative", ""] + [f"- {m}" for m in r["neg_missed"]]
