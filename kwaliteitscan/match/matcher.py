@@ -665,8 +665,9 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
                 reach[theme] = (hits, left - 1)
         for theme, kept in own.items():
             reach[theme] = (kept, settings.max_continuation)
-        carried = {t: n - 1 for t, n in carried.items() if n > 1 and not contrast}
-        if rules is not None and rules.carry:
+        if carried:
+            carried = {t: n - 1 for t, n in carried.items() if n > 1 and not contrast}
+        if refused and rules is not None and rules.carry:
             carried.update((theme, rules.carry) for theme in refused)
     if rules is not None and rules.frame:
         _frame_follows_refusal(sentences, groups, rules.frame)
