@@ -12,7 +12,10 @@ The corpus is coded into a temporary project, then compared with the gold:
   gold passage that only stands in the candidate's context (the paragraph shown with it);
 - precision per theme: a candidate is right when it finds a gold passage of its theme;
 - matrix: the suggested status per document x theme against the gold status;
-- negatives: gold passages with polarity negative whose matching candidate is negative;
+- negatives: gold passages with polarity negative that a negative candidate of their theme finds
+  (out of all negative gold passages, found or not); each one missed is listed with why: no
+  candidate at all, only a candidate of another theme, or found by a positive candidate (with or
+  without a negation word in the gold sentence);
 - traps: gold traps that produced a candidate of their theme (fewer is better);
 - checklist: suggested checklist points against the gold flags;
 - pattern yield: candidates per pattern, and how many of them found gold.
@@ -21,6 +24,7 @@ The corpus is coded into a temporary project, then compared with the gold:
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -85,6 +89,8 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     flags_ok = flags_total = 0
     mismatches: list[str] = []
     absent_cells, present_cells = [0, 0], [0, 0]  # (suggested the opposite, gold cells)
+    unclear_cells = [0, 0]  # (suggested present, gold unclear cells)
+    neg_missed: list[str] = []
     pos_found = [0, 0]  # (found only by negative candidates, positive gold passages found)
     misses: list[str] = []
     yield_all, yield_right = Counter(), Counter()
@@ -110,7 +116,11 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
                 misses.append(f"{doc_id} [{theme}] {p['text'][:110]}")
             if p.get("polarity") == "negative":
                 neg_total += 1
-                neg_ok += any(c["polarity"] == "negative" for c in hits)
+                marked = any(c["polarity"] == "negative" for c in hits)
+                neg_ok += marked
+                if not marked:
+                    neg_missed.append(f"{doc_id} [{theme}] {_why_not_negative(p['text'], hits, cands)}: "
+                                      f"{p['text'][:110]}")
             elif hits:
                 pos_found[1] += 1
                 pos_found[0] += all(c["polarity"] == "negative" for c in hits)
@@ -127,6 +137,9 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
             elif status == "present":
                 present_cells[1] += 1
                 present_cells[0] += suggested.get(theme) == "absent"
+            elif status == "unclear":
+                unclear_cells[1] += 1
+                unclear_cells[0] += suggested.get(theme) == "present"
             if suggested.get(theme) == status:
                 cells_ok += 1
             else:
@@ -139,10 +152,22 @@ def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = No
     return dict(book=book, found=found, total=total, ctx_found=ctx_found, right=right, made=made,
                 neg=(neg_ok, neg_total), traps=traps_hit, matrix=(cells_ok, cells), flags=(flags_ok, flags_total),
                 mismatches=mismatches, absent_cells=tuple(absent_cells), present_cells=tuple(present_cells),
+                unclear_cells=tuple(unclear_cells), neg_missed=neg_missed,
                 flips=tuple(pos_found),
                 misses=misses, yield_all=yield_all, yield_right=yield_right,
                 n_traps=sum(len(g.get("traps") or []) for g in golds.values()), docs=len(golds),
                 doc_ids=sorted(golds))
+
+
+_NEGATION_WORD = re.compile(r"\b(?:niet|geen|nooit|niets|nergens|noch|geenszins)\b", re.IGNORECASE)
+
+
+def _why_not_negative(text: str, hits: list[dict], cands: list[dict]) -> str:
+    """Why a negative gold passage was not marked negative, for the list of misses."""
+    if hits:
+        return "found, positive" + (" (negation word in it)" if _NEGATION_WORD.search(text) else " (no negation word)")
+    others = sorted({c["theme"] for c in cands if finds(text, c)})
+    return f"only a candidate of {', '.join(others)}" if others else "no candidate"
 
 
 def _pct(a: int, b: int) -> str:
@@ -170,6 +195,8 @@ def render(r: dict) -> str:
     lines += ["", f"- matrix cells agreeing with gold: {mo}/{mt} = {_pct(mo, mt)}",
               f"- themes an agenda lacks (gold absent) suggested present: {ao}/{at} = {_pct(ao, at)}",
               f"- themes an agenda has (gold present) suggested absent: {po}/{pt} = {_pct(po, pt)}",
+              f"- themes the gold calls unclear suggested present: {r['unclear_cells'][0]}/{r['unclear_cells'][1]} = "
+              f"{_pct(*r['unclear_cells'])}",
               f"- negative passages marked negative: {no}/{nt} = {_pct(no, nt)}",
               f"- positive passages found only as negative: {r['flips'][0]}/{r['flips'][1]} = "
               f"{_pct(*r['flips'])}",
@@ -182,8 +209,15 @@ def render(r: dict) -> str:
                                  ("matrix agreement", mo / mt if mt else 0, TARGETS["matrix"]),
                                  ("negatives marked negative", no / nt if nt else 0, TARGETS["negative"])):
         lines.append(f"- {label}: {value:.2f} (target ≥ {target}) {'PASS' if value >= target else 'FAIL'}")
+    lines += ["", "## Targets before any review (issue 13)", ""]
+    for label, value, target, low in (("precision of rule candidates", rr / mm if mm else 0, 0.6, False),
+                                      ("gold-absent cells suggested present", ao / at if at else 0, 0.1, True),
+                                      ("negative passages marked negative", no / nt if nt else 0, 0.6, False)):
+        ok = value <= target if low else value >= target
+        lines.append(f"- {label}: {value:.2f} (target {'≤' if low else '≥'} {target}) {'PASS' if ok else 'FAIL'}")
     lines += ["", "## Matrix cells that disagree", ""] + [f"- {m}" for m in r["mismatches"]]
     lines += ["", "## Gold passages not found", ""] + [f"- {m}" for m in r["misses"]]
+    lines += ["", "## Negative gold passages not marked negative", ""] + [f"- {m}" for m in r["neg_missed"]]
     lines += ["", "## Traps that produced a candidate", ""] + [f"- {d} [{t}] {x}" for d, t, x in r["traps"]]
     lines += ["", "## Pattern yield (candidates per pattern; how many found gold)", "",
               "| theme.code: pattern | candidates | found gold |", "|---|---|---|"]

@@ -175,8 +175,8 @@ def _negation(check: _Checker, data) -> Negation | None:
     node = data.get("negation")
     if node is None:
         return None
-    body = check.mapping(node, "negation", {"triggers", "terminators", "pseudo", "window"}, {"triggers"},
-                         parent=data, key="negation")
+    keys = {"triggers", "pre", "post", "terminators", "pseudo", "window", "carry", "frame", "themes"}
+    body = check.mapping(node, "negation", keys, set(), parent=data, key="negation")
 
     def word_list(key: str) -> list[str]:
         value = body.get(key) or []
@@ -187,11 +187,29 @@ def _negation(check: _Checker, data) -> Negation | None:
     window = body.get("window", 6)
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 20:
         check.fail(body, "window", "negation.window is a whole number of words from 1 to 20")
-    triggers = word_list("triggers")
-    if not triggers or any(" " in w for w in triggers):
-        check.fail(body, "triggers", "negation.triggers is a list of single words (niet, geen, ...)")
-    return Negation(frozenset(triggers), frozenset(word_list("terminators")),
-                    tuple(tuple(p.split()) for p in word_list("pseudo")), window)
+    carry = body.get("carry", 0)
+    if isinstance(carry, bool) or not isinstance(carry, int) or not 0 <= carry <= 5:
+        check.fail(body, "carry", "negation.carry is a whole number of sentences from 0 to 5")
+    frame = word_list("frame")
+    cues = data.get("cues") if isinstance(data.get("cues"), dict) else {}
+    for name in frame:
+        if name not in cues:
+            check.fail(body, "frame", f"negation.frame names the cue {name!r}, which the codebook does not define")
+    themes = word_list("themes")
+    known = data.get("themes") if isinstance(data.get("themes"), dict) else {}
+    for name in themes:
+        if name not in known:
+            check.fail(body, "themes", f"negation.themes names the theme {name!r}, which the codebook does not define")
+    kinds = {key: word_list(key) for key in ("triggers", "pre", "post")}
+    for key, words in kinds.items():
+        if any(" " in w for w in words):
+            check.fail(body, key, f"negation.{key} is a list of single words (niet, geen, ...)")
+    if not any(kinds.values()):
+        check.fail(body, "triggers", "negation needs triggers (or pre / post): a list of single words (niet, geen, ...)")
+    return Negation(frozenset(kinds["triggers"]), frozenset(word_list("terminators")),
+                    tuple(tuple(p.split()) for p in word_list("pseudo")), window,
+                    frozenset(kinds["pre"]), frozenset(kinds["post"]), carry, frozenset(frame),
+                    frozenset(themes))
 
 
 def _settings(check: _Checker, data) -> Settings:

@@ -93,12 +93,25 @@ class Settings:
 
 @dataclass(frozen=True)
 class Negation:
-    """Negation by scope (match/negation.py): trigger words, terminators, pseudo-triggers, window."""
+    """Negation by scope (match/negation.py): trigger words, terminators, pseudo-triggers, window.
+
+    `triggers` negate a theme's words before or after them; `pre` only the words after them
+    ("geen meldpunt"), `post` only the words before them (ConText's pre- and post-triggers)."""
 
     triggers: frozenset[str]
     terminators: frozenset[str]
     pseudo: tuple[tuple[str, ...], ...]  # word sequences, lowercased; '*' matches any one word
     window: int = 6
+    pre: frozenset[str] = frozenset()
+    post: frozenset[str] = frozenset()
+    #: how many following sentences of a paragraph a refusal of a theme reaches: their hits of the
+    #: theme count against it too, unless the sentence opens with a terminator ("Wel ...")
+    carry: int = 0
+    #: cue names of sentences that report what others ask (the Stagepact): in a paragraph that
+    #: refuses the theme and says nothing else for it, they count against it
+    frame: frozenset[str] = frozenset()
+    #: the themes whose hits the triggers negate (empty: all themes)
+    themes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -632,16 +632,23 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
     settings = book.settings
     groups: dict[tuple[str, str], list[tuple[int, list]]] = defaultdict(list)
     reach: dict[str, tuple[list, int]] = {}  # theme -> (its last hits, sentences it may still continue over)
+    rules = book.negation
+    carried: dict[str, int] = {}  # theme -> sentences a refusal of it still reaches (negation.carry)
     for k, sent in enumerate(sentences):
         negated = bool(sent.qualifiers & negative_qualifiers)
-        own = {}
+        contrast = rules is not None and sent.opener in rules.terminators  # "Wel ...", "Maar ...": the scope ends
+        own, refused = {}, set()
         for theme, hits in sent.codes.items():
             kept = [h for h in hits if _allowed(h[0], sent.cues, unit_cues, section_cues)]
             if kept:
                 own[theme] = kept
                 negative = any(code.polarity == "negative" for code, _, _ in kept) or negated or (
-                    book.negation is not None
-                    and scope_negated(page.text[sent.start:sent.end], [text for _, _, text in kept], book.negation))
+                    rules is not None and (not rules.themes or theme in rules.themes)
+                    and scope_negated(page.text[sent.start:sent.end], [text for _, _, text in kept], rules))
+                if negative:
+                    refused.add(theme)
+                elif carried.get(theme) and not contrast and (not rules.themes or theme in rules.themes):
+                    negative = True  # the reasons given for a refusal: "Voor een school van onze omvang werkt ..."
                 groups[(theme, "negative" if negative else "positive")].append((k, kept))
         continues, names_any = _continues(sent, settings), bool(own)
         for theme, (hits, left) in list(reach.items()):
@@ -653,10 +660,17 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
                 own[theme] = hits
                 sent.codes[theme] = hits  # the passage before it ends here (see _candidate)
                 groups[(theme, "negative")].append((k, hits))
+                refused.add(theme)
             else:
                 reach[theme] = (hits, left - 1)
         for theme, kept in own.items():
             reach[theme] = (kept, settings.max_continuation)
+        if carried:
+            carried = {t: n - 1 for t, n in carried.items() if n > 1 and not contrast}
+        if refused and rules is not None and rules.carry:
+            carried.update((theme, rules.carry) for theme in refused)
+    if rules is not None and rules.frame:
+        _frame_follows_refusal(sentences, groups, rules.frame)
     if heading is not None and all(c in unit_cues or c in section_cues for c in matcher.suggester.requires):
         _suggest(page, sentences, heading(), matcher, groups)
     context = page.text[block.start:block.end]
@@ -664,6 +678,19 @@ def _block_candidates(sha, page, block, sentences, unit_cues, section_cues, matc
         context = f"{block.header}\n{context}"
     return [_candidate(sha, page, block, sentences, theme, polarity, members, context, book)
             for (theme, polarity), members in sorted(groups.items(), key=lambda kv: (kv[1][0][0], kv[0]))]
+
+
+def _frame_follows_refusal(sentences, groups, frame: frozenset[str]) -> None:
+    """A sentence that only reports what others ask ("Het Stagepact vraagt scholen om ... stagematching",
+    one of the `frame` cues) counts against its theme in a paragraph that refuses the theme and holds
+    no other sentence for it."""
+    for theme in {t for t, _ in groups}:
+        negative, positive = groups.get((theme, "negative")), groups.get((theme, "positive"))
+        if not negative or not positive:
+            continue
+        if all(sentences[k].cues & frame for k, _ in positive):
+            groups[(theme, "negative")] = sorted(negative + positive, key=lambda m: m[0])
+            del groups[(theme, "positive")]
 
 
 def _suggest(page, sentences, heading: str, matcher, groups) -> None:

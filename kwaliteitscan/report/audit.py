@@ -28,7 +28,8 @@ from .model import STATUS_NL, Evidence, InstitutionReport, Report, rule_themes
 QUOTES_PER_GAP = 2
 QUOTE_WIDTH = 260
 #: version of the audit's JSON shape (docs/reports.md)
-AUDIT_CONTRACT = 1
+#: 2 added each gap's "reason" and each theme's "reason"
+AUDIT_CONTRACT = 2
 
 NOTHING = "Hierover staat niets in de agenda."
 SOME = "Dit staat er in de agenda over:"
@@ -56,10 +57,13 @@ class Gap:
     advice: str
     finding: str  # NOTHING, SOME, UNCLEAR or AGAINST
     quotes: tuple[Quote, ...]
+    #: why a theme of the gap is not present, in Dutch ("Thema: reason"; status.status_and_reason)
+    reason: str = ""
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "id": self.id, "title": self.title, "themes": list(self.themes),
-                "advice": self.advice, "finding": self.finding, "quotes": [q.to_json() for q in self.quotes]}
+                "advice": self.advice, "finding": self.finding, "reason": self.reason,
+                "quotes": [q.to_json() for q in self.quotes]}
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class Audit:
     topic: Topic | None = None
     pages: int = 0
     method: list[str] = field(default_factory=list)
+    #: why each theme has its status, in Dutch (status.status_and_reason)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -123,7 +129,8 @@ class Audit:
                 "on_topic": self.topic.on_topic},
             "gaps": [g.to_json() for g in self.gaps],
             "in_order": [{"theme": o.theme, "label": o.label, "quote": o.quote.to_json()} for o in self.in_order],
-            "themes": {tid: {"label": book.theme(tid).label, "status": status, "status_nl": STATUS_NL[status]}
+            "themes": {tid: {"label": book.theme(tid).label, "status": status, "status_nl": STATUS_NL[status],
+                             "reason": self.reasons.get(tid, "")}
                        for tid, status in self.statuses.items()},
             "codebook": {"name": book.name, "version": book.version, "sha256": book.sha256},
             "pipeline": self.report.pipeline, "created": self.report.created,
@@ -159,7 +166,10 @@ def _gap(kind: str, gid: str, title: str, themes: list[str], advice: str, inst: 
             seen.add((e.document, e.page, e.text))
             quotes.append(_quote(e))
     labels = tuple(report.codebook.theme(t).label for t in themes)
-    return Gap(kind, gid, title, labels, advice, finding, tuple(quotes))
+    reasons = [(report.codebook.theme(t).label, inst.themes[t]) for t in themes]
+    reason = "; ".join(f"{label}: {STATUS_NL[cell.status]}, {cell.reason}" for label, cell in reasons
+                       if cell.status != "present" and cell.reason)
+    return Gap(kind, gid, title, labels, advice, finding, tuple(quotes), reason)
 
 
 def build_audit(report: Report, topic: Topic | None = None, pages: int = 0) -> Audit:
@@ -188,7 +198,8 @@ def build_audit(report: Report, topic: Topic | None = None, pages: int = 0) -> A
             best = next(e for e in _counted(inst, theme.id) if e.polarity == "positive")
             in_order.append(InOrder(theme.id, theme.label, _quote(best)))
     audit = Audit(report, inst.institution, inst.year, list(inst.documents), gaps, in_order,
-                  {t: inst.themes[t].status for t in book.theme_ids}, topic, pages)
+                  {t: inst.themes[t].status for t in book.theme_ids}, topic, pages,
+                  reasons={t: inst.themes[t].reason for t in book.theme_ids})
     audit.method = _method(audit)
     return audit
 
@@ -225,6 +236,8 @@ def render_audit_markdown(audit: Audit) -> str:
         out += ["Het programma vond geen verbeterpunten.", ""]
     for n, gap in enumerate(audit.gaps, start=1):
         out += [f"### {n}. {md_escape(gap.title)}", "", md_escape(gap.advice), "", f"*{gap.finding}*", ""]
+        if gap.reason:
+            out += [f"Waarom: {md_escape(gap.reason)}.", ""]
         for q in gap.quotes:
             mark = " (spreekt de aanpak tegen)" if q.against else ""
             out.append(f"> {md_escape(q.text)}  \n> — p. {q.page}{mark}")
@@ -262,6 +275,8 @@ def render_audit_terminal(audit: Audit, console) -> None:
         console.print(Text(f"\n{n}. {clean(gap.title)}", style="bold"))
         say(gap.advice)
         say(gap.finding, style="italic")
+        if gap.reason:
+            say(f"Waarom: {gap.reason}.")
         for q in gap.quotes:
             mark = " (spreekt de aanpak tegen)" if q.against else ""
             say(f"“{q.text}” (p. {q.page}){mark}", 5, "dim")

@@ -24,7 +24,7 @@ import os
 from datetime import date, datetime, timezone
 
 from ..codebook import Codebook
-from .status import rule_holds, theme_status
+from .status import rule_holds, status_and_reason
 
 #: version of the JSON report's shape: 2 added "contract", "summary" and each institution's "search";
 #: 3 added each institution's "figures"
@@ -62,6 +62,8 @@ class ThemeCell:
     reviewed: bool
     state: str
     evidence: list[Evidence]
+    #: why the status, in Dutch (status.status_and_reason)
+    reason: str = ""
 
 
 @dataclass
@@ -203,7 +205,7 @@ def evidence_for(cand: dict, row: dict | None) -> Evidence:
 
 def cell_for(theme: str, evidence: list[Evidence]) -> ThemeCell:
     counted = [e for e in evidence if e.decision != "rejected"]
-    status = theme_status(counted)
+    status, reason = status_and_reason(counted)
     if not evidence:
         state = "no_candidates"
     elif all(e.decision == "rejected" for e in evidence):
@@ -215,7 +217,7 @@ def cell_for(theme: str, evidence: list[Evidence]) -> ThemeCell:
     else:
         state = "reviewed"
     reviewed = bool(evidence) and all(e.decision != "pending" for e in evidence)
-    return ThemeCell(theme, status, reviewed, state, evidence)
+    return ThemeCell(theme, status, reviewed, state, evidence, reason)
 
 
 def build_report(codebook: Codebook, pipeline: str, candidates: list[dict], documents: list[dict],

@@ -25,7 +25,7 @@ def report_rows(report: Report) -> list[dict]:
             rows.append({"institution": inst.institution, "year": inst.year, "kind": "theme", "id": theme.id,
                          "label": theme.label, "status": cell.status, "reviewed": cell.reviewed,
                          "state": cell.state, "evidence": len(counted),
-                         "pages": " ".join(f"{e.document}:{e.page}" for e in counted), "reason": ""})
+                         "pages": " ".join(f"{e.document}:{e.page}" for e in counted), "reason": cell.reason})
         for item in inst.checklist:
             rows.append({"institution": inst.institution, "year": inst.year, "kind": "checklist", "id": item.id,
                          "label": item.label, "status": "applies" if item.applies else "does_not_apply",

@@ -132,9 +132,12 @@ def test_status_and_checklist_rules(nlp, mini):
     assert checklist(mini, found) == {"acknowledge_problem": True, "objective_criteria": True}
     one = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.", mini, nlp)
     assert statuses(mini, one)["acknowledgement"] == "unclear"  # one unreviewed hit is not enough for 'present'
+    two = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.\n\n"
+                     "Wij erkennen dat stagediscriminatie een probleem is.", mini, nlp)
+    assert statuses(mini, two)["acknowledgement"] == "unclear"  # nor two (SUGGESTED_PRESENT_MIN, codebook 1.9)
     strong = candidates("Stagediscriminatie komt ook bij ons voor. Matching op leerwens is de norm.\n\n"
-                        "Wij erkennen dat stagediscriminatie een probleem is.\n\nMatching op leerwens doen wij "
-                        "in alle teams.", mini, nlp)
+                        "Wij erkennen dat stagediscriminatie een probleem is.\n\nOp de werkvloer komt "
+                        "discriminatie vaak voor.\n\nMatching op leerwens doen wij in alle teams.", mini, nlp)
     assert statuses(mini, strong)["acknowledgement"] == "present"
     assert checklist(mini, strong) == {"acknowledge_problem": False, "objective_criteria": False}
 

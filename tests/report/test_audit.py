@@ -93,6 +93,21 @@ def test_every_theme_appears_and_each_gap_rests_on_sentences_or_says_nothing(noo
     assert NOTHING in md and "p. " in md
 
 
+def test_a_theme_short_of_present_says_why_in_every_format(noordkust):
+    _, audit = noordkust
+    for theme, status in audit.statuses.items():
+        assert audit.reasons[theme], theme  # every status has its reason
+    unclear = [g for g in audit.gaps if g.kind == "theme" and audit.statuses[g.id] != "present"]
+    assert unclear, "Noordkust 2024 has themes that are not present"
+    for gap in unclear:
+        assert gap.reason.startswith(BOOK.theme(gap.id).label) and audit.reasons[gap.id] in gap.reason
+    data = json.loads(render_audit_json(audit))
+    assert data["contract"] == 2
+    assert all(data["themes"][t]["reason"] == audit.reasons[t] for t in BOOK.theme_ids)
+    md = render_audit_markdown(audit)
+    assert all(f"Waarom: {g.reason}" in md for g in unclear if "*" not in g.reason and "_" not in g.reason)
+
+
 def test_audit_texts_come_from_the_codebook():
     for point in BOOK.checklist:
         assert len(point.advice.split()) >= 10, point.id

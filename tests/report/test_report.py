@@ -136,9 +136,10 @@ def ev(decision="pending", polarity="positive", weak=False, theme="goals", cid="
     ([], "absent", "no_candidates", False),
     ([ev("rejected"), ev("rejected", cid="y")], "absent", "all_rejected", True),
     ([ev()], "unclear", "not_reviewed", False),  # one unreviewed suggestion is not enough for 'present'
-    ([ev(), ev(cid="y")], "present", "not_reviewed", False),
-    ([ev(), ev(cid="y"), ev(polarity="negative", cid="z"), ev(polarity="negative", cid="w")], "unclear",
-     "not_reviewed", False),  # as many refusals as hits: contested
+    ([ev(), ev(cid="y")], "unclear", "not_reviewed", False),  # nor two (SUGGESTED_PRESENT_MIN, codebook 1.9)
+    ([ev(), ev(cid="y"), ev(cid="v")], "present", "not_reviewed", False),
+    ([ev(), ev(cid="y"), ev(cid="v"), ev(polarity="negative", cid="z"), ev(polarity="negative", cid="w"),
+      ev(polarity="negative", cid="u")], "unclear", "not_reviewed", False),  # as many refusals as hits: contested
     ([ev("confirmed"), ev(cid="y")], "present", "partly_reviewed", False),
     ([ev("confirmed")], "present", "reviewed", True),
     ([ev("uncertain")], "unclear", "reviewed", True),
@@ -149,6 +150,23 @@ def ev(decision="pending", polarity="positive", weak=False, theme="goals", cid="
 def test_status_rules(evidence, status, state, reviewed):
     cell = cell_for("goals", evidence)
     assert (cell.status, cell.state, cell.reviewed) == (status, state, reviewed)
+
+
+@pytest.mark.parametrize("evidence, status, words", [
+    ([], "absent", "geen passage gevonden"),
+    ([ev(polarity="negative")], "absent", "ontkennen, afzwakken of afwijzen"),
+    ([ev(weak=True)], "unclear", "alleen zwak of onzeker bewijs"),
+    ([ev(), ev(cid="y")], "unclear", "maar 2 passages met stevig bewijs; zonder codeur telt een thema pas als aanwezig "
+                                     "bij ten minste 3"),
+    ([ev(), ev(cid="y"), ev(cid="v"), ev(polarity="negative", cid="z"), ev(polarity="negative", cid="w"),
+      ev(polarity="negative", cid="u")], "unclear", "3 passages met stevig bewijs, maar 3 passages die het afzwakken"),
+    ([ev(), ev(cid="y"), ev(cid="v"), ev(polarity="negative", cid="z")], "present",
+     "3 passages met stevig bewijs, tegen 1 passage die het afzwakken of afwijzen"),
+    ([ev("confirmed")], "present", "bevestigd door een codeur"),
+])
+def test_every_status_says_why_in_dutch(evidence, status, words):
+    cell = cell_for("goals", evidence)
+    assert cell.status == status and words in cell.reason
 
 
 def test_decisions_change_the_report(tmp_path, demo_project):
