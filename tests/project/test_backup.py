@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from kwaliteitscan.cli import app
 from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.project import Project
+from kwaliteitscan.project.store import SCHEMA_VERSION
 
 from ..conftest import DATA_DIR
 
@@ -50,7 +51,7 @@ def test_a_migration_backs_up_a_project_with_decisions_first(tmp_path, make_pdf)
     connection.commit()
     connection.close()
     with Project(db) as project:
-        assert project.backup_path is not None and "before-schema-4" in project.backup_path.name
+        assert project.backup_path is not None and f"before-schema-{SCHEMA_VERSION}" in project.backup_path.name
     assert _decisions(project.backup_path) == 1
 
 
