@@ -31,7 +31,7 @@ from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
 from ..project.store import Project, default_db, run_label
-from ..review.features import cached_document_terms, terms_path
+from ..review.features import cached_document_terms, terms_path, with_evidence
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import cache_path, segmented
 
@@ -122,7 +122,9 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     hits = matcher.hits()
     if hits is not None:
         store_hits(path, hits)
-    terms = cached_document_terms(passages, terms_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine)))  # here, in the worker: opening `review` stays quick
+    # the passages' terms for the review queue, counted here in the worker so opening `review` stays quick
+    terms = with_evidence(cached_document_terms(passages, terms_path(cache_path(doc.sha256, pipeline, cache_root,
+                                                                                doc.engine))), passages)
     return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name), terms
 
 

@@ -320,21 +320,16 @@ class Project:
             row["prior"] = priors.get(text) or priors.setdefault(text, tuple(json.loads(text)))
         return rows
 
-    def passage_keys(self, *, institution: str | None = None) -> list[tuple[str, list[str], list[str]]]:
-        """The passages of the active documents in the order of `passages`, per document and without
-        their text: [(document, its passage keys, their priors as JSON text)]."""
+    def passage_counts(self, *, institution: str | None = None) -> list[tuple[str, int]]:
+        """The active documents that have passages, in the order of `passages`, with how many."""
         query = "SELECT sha256 FROM documents WHERE active = 1"
         args: list = []
         if institution:
             query += " AND institution = ?"
             args.append(institution)
-        out = []
-        for (sha,) in self.db.execute(query + " ORDER BY institution, year, file", args).fetchall():
-            rows = self.db.execute("SELECT key, prior FROM passages WHERE document = ? ORDER BY ord", (sha,)).fetchall()
-            if rows:
-                keys, priors = zip(*rows)
-                out.append((sha, list(keys), list(priors)))
-        return out
+        counts = dict(self.db.execute("SELECT document, COUNT(*) FROM passages GROUP BY document"))
+        return [(sha, counts[sha]) for (sha,) in self.db.execute(query + " ORDER BY institution, year, file", args)
+                if counts.get(sha)]
 
     def hit_passages(self, ids: Iterable[str]) -> dict[str, str]:
         """candidate id -> the key of the passage that is its hit sentence (same document, page and start)."""

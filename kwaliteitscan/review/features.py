@@ -1,4 +1,5 @@
-"""The review queue's feature matrix, built fast from per-document term lists.
+"""The review queue's features: the terms of a passage, the tf-idf featurizer, the sparse matrix,
+and that matrix built fast from per-document term lists.
 
 Featurising every passage in Python (queue.Featurizer.transform) took about 30 s for a
 60-agenda project (223k passages), all of it when `review` opened. Most of that work, finding
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import math
+import re
 from collections import Counter
 from itertools import chain, repeat
 from pathlib import Path
@@ -24,18 +26,152 @@ from pathlib import Path
 import numpy as np
 
 from ..files import write_cache
-from .queue import _TOKEN, THEMES, Csr, Featurizer, Prior, terms
+from ..match.passages import Passage
 
-#: bump when `terms` (queue.py) or the layout below changes: stored term lists of another version are ignored
-TERMS_VERSION = 1
+THEMES = ("acknowledgement", "goals", "monitoring", "social_norm", "professionals", "reporting_desk",
+          "informing_students", "objective_matching")
+_TOKEN = re.compile(r"\b\w\w+\b")
+
+# --------------------------------------------------------------------------- features
+
+
+def terms(item: Passage, prev: bool = True, heading: bool = True, pairs: bool = True) -> tuple[Counter, Counter, Counter]:
+    words = _TOKEN.findall(item.text.lower())
+    own = Counter(words + ([f"{a} {b}" for a, b in zip(words, words[1:])] if pairs else []))
+    own[f"k:{item.kind}"] += 1
+    pw = Counter("p:" + w for w in _TOKEN.findall(item.prev.lower())) if prev else Counter()
+    hw = Counter("h:" + w for w in _TOKEN.findall(item.heading.lower())) if heading else Counter()
+    return own, pw, hw
+
+
+class Featurizer:
+    """Sublinear tf-idf, each part (sentence, previous sentence, headings) scaled to unit length
+    and weighted; the rule evidence as one column per theme (`r:<theme>`)."""
+
+    def __init__(self, idf: dict[str, float], prev: float = 0.5, heading: float = 0.5, rules: float = 1.0,
+                 pairs: bool = True) -> None:
+        self.idf = dict(idf)
+        self.columns = {t: i for i, t in enumerate(self.idf)}
+        self.prev, self.heading, self.rules, self.pairs = prev, heading, rules, pairs
+        self.rule_cols = [self._col(f"r:{t}", 1.0) for t in THEMES]
+
+    def _col(self, term: str, idf: float) -> int:
+        if term not in self.columns:
+            self.columns[term] = len(self.columns)
+            self.idf[term] = idf
+        return self.columns[term]
+
+    @staticmethod
+    def fit_idf(items: list[Passage], min_df: int = 2, **kw) -> dict[str, float]:
+        df = Counter()
+        for it in items:
+            for part in terms(it, **kw):
+                df.update(part.keys())
+        n = len(items)
+        return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in sorted(df.items()) if d >= min_df}
+
+    def extend(self, items: list[Passage], min_df: int = 2) -> None:
+        """Add the project's own terms (df >= min_df in the project) as new columns (weight 0 in the prior)."""
+        n = len(items)
+        for t, d in sorted(Counter(t for it in items for part in self._terms(it) for t in part).items()):
+            if d >= min_df and t not in self.columns:
+                self._col(t, math.log((1 + n) / (1 + d)) + 1.0)
+
+    def _terms(self, it: Passage):
+        return terms(it, prev=self.prev > 0, heading=self.heading > 0, pairs=self.pairs)
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+    def transform(self, items: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR triplet (indptr, indices, data)."""
+        indptr, indices, data = [0], [], []
+        cols, idf = self.columns, self.idf
+        for it in items:
+            row: dict[int, float] = {}
+            for part, scale in zip(self._terms(it), (1.0, self.prev, self.heading)):
+                vec = {cols[t]: (1.0 + math.log(c)) * idf[t] for t, c in part.items() if t in cols}
+                norm = math.sqrt(sum(v * v for v in vec.values()))
+                if norm and scale:
+                    for k, v in vec.items():
+                        row[k] = row.get(k, 0.0) + scale * v / norm
+            if self.rules:
+                for k, v in zip(self.rule_cols, it.prior):
+                    if v:
+                        row[k] = self.rules * v
+            for k in sorted(row):
+                indices.append(k)
+                data.append(row[k])
+            indptr.append(len(indices))
+        return np.array(indptr, np.int64), np.array(indices, np.int64), np.array(data, np.float64)
+
+
+class Csr:
+    """A sparse matrix as numpy arrays, with the two products the queue needs."""
+
+    #: entries per block of rows in dot(): the temporary arrays stay small (the sums are the same)
+    BLOCK = 1 << 20
+
+    def __init__(self, triplet, width: int) -> None:
+        self.indptr, self.indices, self.data = triplet
+        self.n, self.width = len(self.indptr) - 1, width
+        self._rows = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The row of each entry."""
+        if self._rows is None:
+            self._rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        return self._rows
+
+    def take(self, rows: np.ndarray) -> "Csr":
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        idx = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(rows) else np.zeros(0, np.int64)
+        return Csr((np.concatenate([[0], np.cumsum(lengths)]), self.indices[idx], self.data[idx]), self.width)
+
+    def dot(self, w: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+        """X @ w for w of shape (width, T): each row's products summed in the order of its entries,
+        a block of rows at a time. `only` (a mask of columns) leaves out the entries of the other
+        columns: where w is zero on them, the sums are the same (adding a zero changes no sum)."""
+        out = np.empty((self.n, w.shape[1]))
+        columns = np.ascontiguousarray(w.T)
+        cuts = np.searchsorted(self.indptr, np.arange(self.BLOCK, self.indptr[-1], self.BLOCK))
+        bounds = np.unique(np.concatenate([[0], cuts, [self.n]]))
+        for r0, r1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            lo, hi = self.indptr[r0], self.indptr[r1]
+            rows = np.repeat(np.arange(r1 - r0), np.diff(self.indptr[r0:r1 + 1]))
+            data, indices = self.data[lo:hi], self.indices[lo:hi].astype(np.intp)
+            if only is not None:
+                keep = only[indices]
+                rows, data, indices = rows[keep], data[keep], indices[keep]
+            for t in range(w.shape[1]):
+                out[r0:r1, t] = np.bincount(rows, weights=data * columns[t].take(indices), minlength=r1 - r0)
+        return out
+
+    def tdot(self, g: np.ndarray) -> np.ndarray:
+        """X.T @ g for g of shape (n, T)."""
+        out = np.empty((self.width, g.shape[1]))
+        for t in range(g.shape[1]):
+            out[:, t] = np.bincount(self.indices, weights=self.data * g[self.rows, t], minlength=self.width)
+        return out
+
+
+
+# --------------------------------------------------------------------------- stored per document
+
+#: bump when `terms` or the layout below changes: stored term lists of another version are ignored
+TERMS_VERSION = 3
 _PARTS = 3  # the passage itself, the previous sentence ("p:"), the headings ("h:")
 
 
 def document_terms(passages) -> bytes:
-    """The terms of one document's passages (in reading order), for `assemble`: its vocabulary in
-    sorted order, and per passage each term's count, listed as queue.terms counts them (the
-    passage, then the previous sentence, then the headings, each in order of first occurrence),
-    with the number of terms of each of the three parts."""
+    """The terms of one document's passages (in reading order), for `assemble`: the passages' keys,
+    the document's vocabulary in sorted order, and per passage each term's count, listed as
+    queue.terms counts them (the passage, then the previous sentence, then the headings, each in
+    order of first occurrence), with the number of terms of each of the three parts and the
+    passage's terms in sorted order (as positions in its list)."""
     flat: list[str] = []
     counts: list[int] = []
     lengths: list[int] = []
@@ -67,8 +203,8 @@ def document_terms(passages) -> bytes:
     row = np.repeat(np.arange(n), lengths_.reshape(n, _PARTS).sum(1))
     order = np.lexsort((ids, row))
     starts = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])[:-1]
-    return marshal.dumps((TERMS_VERSION, n, vocab, _compact(ids), _compact(np.array(counts, np.int64)),
-                          _compact(lengths_), _compact(order - starts[row[order]])))
+    return marshal.dumps((TERMS_VERSION, [p.key for p in passages], vocab, _compact(ids),
+                          _compact(np.array(counts, np.int64)), _compact(lengths_), _compact(order - starts[row[order]])))
 
 
 def _compact(values: np.ndarray) -> tuple[str, bytes]:
@@ -78,9 +214,9 @@ def _compact(values: np.ndarray) -> tuple[str, bytes]:
     return dtype, values.astype(dtype).tobytes()
 
 
-def _wide(stored: tuple[str, bytes]) -> np.ndarray:
+def _array(stored: tuple[str, bytes]) -> np.ndarray:
     dtype, raw = stored
-    return np.frombuffer(raw, dtype).astype(np.int64)
+    return np.frombuffer(raw, dtype)
 
 
 def cached_document_terms(passages, path: Path) -> bytes:
@@ -108,27 +244,45 @@ def terms_path(segment_cache: Path) -> Path:
     return segment_cache.with_name(f"{segment_cache.stem}.qterms-v{TERMS_VERSION}.marshal")
 
 
+def with_evidence(terms: bytes, passages) -> bytes:
+    """What the project stores for a document: its term list (document_terms, which depends on the
+    words only) with its passages' rule evidence (which changes with the codebook), so opening the
+    queue reads neither from the passages table."""
+    priors = np.array([p.prior for p in passages], np.float64).reshape(len(passages), -1)
+    rows, themes = np.nonzero(priors)
+    return marshal.dumps((TERMS_VERSION, terms, priors.shape[1], _compact(rows), _compact(themes),
+                          priors[rows, themes].tobytes()))
+
+
 class DocumentTerms:
-    """A stored term list read back (see document_terms)."""
+    """A stored term list with its evidence read back (see with_evidence and document_terms):
+    keys, vocab, ids, counts, lengths, sorted and priors (passages x themes)."""
 
     def __init__(self, blob: bytes) -> None:
-        version, self.n, self.vocab, ids, counts, lengths, sorted_ = marshal.loads(blob)
+        version, terms, width, rows, themes, values = marshal.loads(blob)
         if version != TERMS_VERSION:
             raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
-        self.ids, self.counts, self.lengths, self.sorted = _wide(ids), _wide(counts), _wide(lengths), _wide(sorted_)
+        version, *fields = marshal.loads(terms)
+        if version != TERMS_VERSION:
+            raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
+        self.keys, self.vocab, ids, counts, lengths, sorted_ = fields
+        self.priors = np.zeros((len(self.keys), width))
+        self.priors[_array(rows), _array(themes)] = np.frombuffer(values, np.float64)
+        self.n = len(self.keys)
+        self.ids, self.counts, self.lengths, self.sorted = _array(ids), _array(counts), _array(lengths), _array(sorted_)
         if (len(self.lengths) != _PARTS * self.n
                 or not len(self.ids) == len(self.counts) == len(self.sorted) == int(self.lengths.sum())):
             raise ValueError("term list arrays of unequal length")
 
 
-def fast_path_fits(prior: Prior) -> bool:
+def fast_path_fits(prior) -> bool:
     """Whether `assemble` builds this prior's features: stored term lists hold every part and word
     pairs, so a prior that leaves one out takes the plain path."""
     f = prior.featurizer
     return f.prev > 0 and f.heading > 0 and f.pairs
 
 
-def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior: Prior, extend_vocab: bool = True,
+def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab: bool = True,
              times: np.ndarray | None = None) -> tuple:
     """The feature matrix of the passages of `docs` (one after the other, each in reading order)
     with rule evidence `priors` (n x themes): what Queue.features gives for the same passages,
@@ -152,39 +306,45 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior: Prior, extend
     idf = np.fromiter(map(f.idf.get, words, repeat(0.0)), np.float64, len(words))
     width = f.width
     if extend_vocab:  # a term is listed once per passage: its count of entries is its df
-        df = np.bincount(np.concatenate(local), weights=np.concatenate(
-            [np.bincount(d.ids, minlength=len(d.vocab)) for d in docs]), minlength=len(words)).astype(np.int64)
+        df = np.zeros(len(words), np.int64)
+        for d, ids in zip(docs, local):  # (a document's terms are distinct)
+            df[ids] += np.bincount(d.ids, minlength=len(d.vocab))
         new = np.flatnonzero((col < 0) & (df >= 2))
         order = sorted(new.tolist(), key=words.__getitem__)
         col[order] = np.arange(f.width, f.width + len(order))
         logs = {d: math.log((1 + n) / (1 + d)) + 1.0 for d in np.unique(df[new]).tolist()}
         idf[new] = np.array([logs[d] for d in df[new].tolist()])
         width += len(order)
-    text_cols = sorted((c, t) for t, c in f.columns.items() if c not in set(f.rule_cols))
+    rule_set = frozenset(f.rule_cols)
+    text_cols = sorted((c, t) for t, c in f.columns.items() if c not in rule_set)
     rule_cols = np.array(f.rule_cols, np.int64)
     in_order = ([t for _, t in text_cols] == sorted(t for _, t in text_cols) and bool(np.all(np.diff(rule_cols) > 0))
                 and (not text_cols or text_cols[-1][0] < int(rule_cols.min())))
     tf = np.array([0.0] + [1.0 + math.log(c) for c in range(1, max(int(d.counts.max(initial=0)) for d in docs) + 1)])
-    pieces, products, start = [], [], 0
     if times is not None:  # zero weight on the project's own columns, as in Queue
         times = np.vstack([times, np.zeros((width - len(times), times.shape[1]))])
+    # the entries go straight into arrays long enough for all of them (the unused end is never touched)
+    room = sum(len(d.ids) for d in docs) + int(np.count_nonzero(priors))
+    indices, data = np.empty(room, np.int32), np.empty(room)
+    sizes, products, start, end = [], [], 0, 0
     for d, ids in zip(docs, local):
-        piece = _document_rows(d, col[ids], idf[ids], tf, priors[start:start + d.n], f, rule_cols, in_order)
-        pieces.append(piece)
+        indptr = _document_rows(d, col[ids], idf[ids], tf, priors[start:start + d.n], f, rule_cols, in_order,
+                                indices[end:], data[end:])
         if times is not None:
-            products.append(Csr(piece, width).dot(times))
-        start += d.n
-    sizes = np.concatenate([np.diff(p[0]) for p in pieces])
-    triplet = (np.concatenate([[0], np.cumsum(sizes)]), np.concatenate([p[1] for p in pieces]).astype(np.int32),
-               np.concatenate([p[2] for p in pieces]))
+            products.append(Csr((indptr, indices[end:end + indptr[-1]], data[end:end + indptr[-1]]), width).dot(times))
+        sizes.append(np.diff(indptr))
+        start, end = start + d.n, end + int(indptr[-1])
+    triplet = (np.concatenate([[0], np.cumsum(np.concatenate(sizes))]), indices[:end], data[:end])
     if times is None:
         return triplet, width
     return triplet, width, np.concatenate(products)
 
 
 def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.ndarray, priors: np.ndarray,
-                   f: Featurizer, rule_cols: np.ndarray, in_order: bool) -> tuple:
-    """One document's rows of the matrix (CSR), given its terms' columns and idf (-1: no column)."""
+                   f: Featurizer, rule_cols: np.ndarray, in_order: bool, out_cols: np.ndarray,
+                   out_data: np.ndarray) -> np.ndarray:
+    """One document's rows of the matrix (CSR), given its terms' columns and idf (-1: no column):
+    the columns and values go into out_cols and out_data; returns indptr."""
     n = d.n
     segment = np.repeat(np.arange(n * _PARTS), d.lengths)  # passage x 3 + part
     row, parts = segment // _PARTS, segment % _PARTS
@@ -208,28 +368,31 @@ def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.nd
         # the prior's columns are in term order with the rule columns after them (so it is for a
         # prior that `build_prior` made), and the project's own columns come last in term order: a
         # row's entries in column order are its prior terms, its rule evidence, its own terms
-        return _merge(n, rows, cols, data, cols < rule_cols.min(initial=f.width), rr, rcols, rdata)
+        return _merge(n, rows, cols, data, cols < rule_cols.min(initial=f.width), rr, rcols, rdata, out_cols, out_data)
     rows, cols, data = np.concatenate([rows, rr]), np.concatenate([cols, rcols]), np.concatenate([data, rdata])
     order = np.lexsort((cols, rows))
-    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]), cols[order], data[order]
+    out_cols[:len(order)], out_data[:len(order)] = cols[order], data[order]
+    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
 
 
-def _merge(n, rows, cols, data, first, rule_rows, rule_cols, rule_data) -> tuple:
+def _merge(n, rows, cols, data, first, rule_rows, rule_cols, rule_data, out_cols, out_data) -> np.ndarray:
     """CSR of three runs per row: the entries where `first`, the rule entries, the other entries;
-    each run is in column order already (all arrays by row, ascending)."""
-    size_first = np.bincount(rows, weights=first, minlength=n).astype(np.int64)
+    each run is in column order already (all arrays by row, ascending). Writes the columns and
+    values into out_cols and out_data (large enough); returns indptr."""
+    size_first = np.bincount(rows[first], minlength=n)
     size_rules = np.bincount(rule_rows, minlength=n)
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n) + size_rules)])
-    # the k-th entry of a run in a row goes to: the row's start + the runs before it + k
-    seen_first = np.cumsum(first) - first  # entries where `first` before this one
-    before_row = np.concatenate([[0], np.cumsum(size_first)])[:-1]
-    k_first = seen_first - before_row[rows]
-    k_other = np.arange(len(rows)) - indptr[rows] + np.concatenate([[0], np.cumsum(size_rules)])[rows] - k_first
-    # (the entries before this one in its row, minus those where `first`)
-    pos = indptr[rows] + np.where(first, k_first, size_first[rows] + size_rules[rows] + k_other)
-    rule_pos = indptr[rule_rows] + size_first[rule_rows] + np.arange(len(rule_rows)) - np.concatenate(
-        [[0], np.cumsum(size_rules)])[rule_rows]
-    out_cols, out_data = np.empty(indptr[-1], np.int64), np.empty(indptr[-1])
+    # the k-th entry of a run in a row goes to: the row's start + the runs before it + k, where for
+    # the j-th entry (of the entries that are not rules) k = its `first` entries before it in the row,
+    # or the others before it: j - the row's first j - that
+    seen = np.cumsum(first) - first  # entries where `first` before this one (in all rows)
+    first_before = np.concatenate([[0], np.cumsum(size_first)])[:-1]  # ... before the row
+    row_start = indptr[:-1] - np.concatenate([[0], np.cumsum(size_rules)])[:-1]  # the row's first j
+    to_first = (indptr[:-1] - first_before)[rows] + seen
+    to_other = (indptr[:-1] + size_first + size_rules - row_start + first_before)[rows] + np.arange(len(rows)) - seen
+    pos = np.where(first, to_first, to_other)
+    rule_pos = (indptr[:-1] + size_first - np.concatenate([[0], np.cumsum(size_rules)])[:-1])[rule_rows] + np.arange(
+        len(rule_rows))
     out_cols[pos], out_data[pos] = cols, data
     out_cols[rule_pos], out_data[rule_pos] = rule_cols, rule_data
-    return indptr, out_cols, out_data
+    return indptr

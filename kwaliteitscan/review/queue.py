@@ -28,133 +28,10 @@ import numpy as np
 
 from ..errors import CodebookError
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
+from .features import (THEMES, Csr, DocumentTerms, Featurizer, assemble, document_terms, fast_path_fits,  # noqa: F401
+                       terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
 
-THEMES = ("acknowledgement", "goals", "monitoring", "social_norm", "professionals", "reporting_desk",
-          "informing_students", "objective_matching")
 FORMAT = "kwaliteitscan-queue-prior"
-_TOKEN = re.compile(r"\b\w\w+\b")
-
-
-# --------------------------------------------------------------------------- features
-
-
-def terms(item: Passage, prev: bool = True, heading: bool = True, pairs: bool = True) -> tuple[Counter, Counter, Counter]:
-    words = _TOKEN.findall(item.text.lower())
-    own = Counter(words + ([f"{a} {b}" for a, b in zip(words, words[1:])] if pairs else []))
-    own[f"k:{item.kind}"] += 1
-    pw = Counter("p:" + w for w in _TOKEN.findall(item.prev.lower())) if prev else Counter()
-    hw = Counter("h:" + w for w in _TOKEN.findall(item.heading.lower())) if heading else Counter()
-    return own, pw, hw
-
-
-class Featurizer:
-    """Sublinear tf-idf, each part (sentence, previous sentence, headings) scaled to unit length
-    and weighted; the rule evidence as one column per theme (`r:<theme>`)."""
-
-    def __init__(self, idf: dict[str, float], prev: float = 0.5, heading: float = 0.5, rules: float = 1.0,
-                 pairs: bool = True) -> None:
-        self.idf = dict(idf)
-        self.columns = {t: i for i, t in enumerate(self.idf)}
-        self.prev, self.heading, self.rules, self.pairs = prev, heading, rules, pairs
-        self.rule_cols = [self._col(f"r:{t}", 1.0) for t in THEMES]
-
-    def _col(self, term: str, idf: float) -> int:
-        if term not in self.columns:
-            self.columns[term] = len(self.columns)
-            self.idf[term] = idf
-        return self.columns[term]
-
-    @staticmethod
-    def fit_idf(items: list[Passage], min_df: int = 2, **kw) -> dict[str, float]:
-        df = Counter()
-        for it in items:
-            for part in terms(it, **kw):
-                df.update(part.keys())
-        n = len(items)
-        return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in sorted(df.items()) if d >= min_df}
-
-    def extend(self, items: list[Passage], min_df: int = 2) -> None:
-        """Add the project's own terms (df >= min_df in the project) as new columns (weight 0 in the prior)."""
-        n = len(items)
-        for t, d in sorted(Counter(t for it in items for part in self._terms(it) for t in part).items()):
-            if d >= min_df and t not in self.columns:
-                self._col(t, math.log((1 + n) / (1 + d)) + 1.0)
-
-    def _terms(self, it: Passage):
-        return terms(it, prev=self.prev > 0, heading=self.heading > 0, pairs=self.pairs)
-
-    @property
-    def width(self) -> int:
-        return len(self.columns)
-
-    def transform(self, items: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR triplet (indptr, indices, data)."""
-        indptr, indices, data = [0], [], []
-        cols, idf = self.columns, self.idf
-        for it in items:
-            row: dict[int, float] = {}
-            for part, scale in zip(self._terms(it), (1.0, self.prev, self.heading)):
-                vec = {cols[t]: (1.0 + math.log(c)) * idf[t] for t, c in part.items() if t in cols}
-                norm = math.sqrt(sum(v * v for v in vec.values()))
-                if norm and scale:
-                    for k, v in vec.items():
-                        row[k] = row.get(k, 0.0) + scale * v / norm
-            if self.rules:
-                for k, v in zip(self.rule_cols, it.prior):
-                    if v:
-                        row[k] = self.rules * v
-            for k in sorted(row):
-                indices.append(k)
-                data.append(row[k])
-            indptr.append(len(indices))
-        return np.array(indptr, np.int64), np.array(indices, np.int64), np.array(data, np.float64)
-
-
-class Csr:
-    """A sparse matrix as numpy arrays, with the two products the queue needs."""
-
-    #: entries per block of rows in dot(): the temporary arrays stay small (the sums are the same)
-    BLOCK = 1 << 20
-
-    def __init__(self, triplet, width: int) -> None:
-        self.indptr, self.indices, self.data = triplet
-        self.n, self.width = len(self.indptr) - 1, width
-        self._rows = None
-
-    @property
-    def rows(self) -> np.ndarray:
-        """The row of each entry."""
-        if self._rows is None:
-            self._rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-        return self._rows
-
-    def take(self, rows: np.ndarray) -> "Csr":
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
-        idx = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(rows) else np.zeros(0, np.int64)
-        return Csr((np.concatenate([[0], np.cumsum(lengths)]), self.indices[idx], self.data[idx]), self.width)
-
-    def dot(self, w: np.ndarray) -> np.ndarray:
-        """X @ w for w of shape (width, T): each row's products summed in the order of its entries,
-        a block of rows at a time."""
-        out = np.empty((self.n, w.shape[1]))
-        columns = np.ascontiguousarray(w.T)
-        cuts = np.searchsorted(self.indptr, np.arange(self.BLOCK, self.indptr[-1], self.BLOCK))
-        bounds = np.unique(np.concatenate([[0], cuts, [self.n]]))
-        for r0, r1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            lo, hi = self.indptr[r0], self.indptr[r1]
-            rows = np.repeat(np.arange(r1 - r0), np.diff(self.indptr[r0:r1 + 1]))
-            data, indices = self.data[lo:hi], self.indices[lo:hi]
-            for t in range(w.shape[1]):
-                out[r0:r1, t] = np.bincount(rows, weights=data * columns[t][indices], minlength=r1 - r0)
-        return out
-
-    def tdot(self, g: np.ndarray) -> np.ndarray:
-        """X.T @ g for g of shape (n, T)."""
-        out = np.empty((self.width, g.shape[1]))
-        for t in range(g.shape[1]):
-            out[:, t] = np.bincount(self.indices, weights=self.data * g[self.rows, t], minlength=self.width)
-        return out
 
 
 # --------------------------------------------------------------------------- the bundled prior
@@ -363,10 +240,10 @@ class Queue:
                 w = np.log(pos / pos.sum(0)) - np.log(neg / neg.sum(0))
                 z = self.x.dot(w) + self.prior.bias
             else:
-                cols = np.flatnonzero(np.abs(self.delta).sum(1))
+                cols = np.abs(self.delta).sum(1) != 0
                 z = self.base + self.delta_b
-                if len(cols):
-                    z = z + self.x.dot(self.delta)
+                if cols.any():  # the correction lives on the columns of the decided passages
+                    z = z + self.x.dot(self.delta, only=cols)
             if self.neighbour_lift and self.decisions:
                 prev_, next_ = self.doc_order
                 lift = np.zeros_like(z)
@@ -632,18 +509,13 @@ class ReviewQueue:
 
         self.project, self.coder, self.book = project, coder, book
         prior = prior or bundled_prior(book)
-        per_document = project.passage_keys(institution=institution)
-        keys = [k for _, ks, _ in per_document for k in ks]
-        self.documents = [sha for sha, _, _ in per_document]
+        per_document = project.passage_counts(institution=institution)
+        self.documents = [sha for sha, _ in per_document]
         #: the document of each passage, as an index into self.documents
-        self.document_of = np.repeat(np.arange(len(per_document)), [len(ks) for _, ks, _ in per_document])
-        memo: dict[str, int] = {}
-        codes = [memo.setdefault(text, len(memo)) for _, _, texts in per_document for text in texts]
-        distinct = np.array([json.loads(text) for text in memo], np.float64).reshape(len(memo), -1)
-        priors = distinct[np.array(codes, np.int64)] if codes else np.zeros((0, len(THEMES)))
-        columns = Columns(keys, self.document_of, priors)
-        features = _features(project, per_document, priors, prior)
-        self.queue = Queue(columns, prior, features=features[:2], prior_product=features[2] if len(features) > 2 else None)
+        self.document_of = np.repeat(np.arange(len(per_document)), [n for _, n in per_document])
+        keys, priors, features = _features(project, per_document, prior)
+        self.queue = Queue(Columns(keys, self.document_of, priors), prior, features=features[:2],
+                           prior_product=features[2] if len(features) > 2 else None)
         self.rows = _Rows(project, self.queue.index)
         labels: dict[str, set[str]] = {}
         decided = project.latest_decisions(coder)
@@ -745,35 +617,39 @@ class Ranked:
         return (self[k] for k in range(len(self)))
 
 
-def _features(project, per_document: list, priors: np.ndarray, prior: Prior) -> tuple:
-    """The queue's feature matrix from the terms stored with each document (features.assemble); a
-    document without them (coded before they were stored) gets them now, and keeps them when the
-    project can be written. A prior that wants other terms than are stored is featurised in full."""
+def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.ndarray, tuple]:
+    """The passages' keys, their rule evidence (passages x themes) and the queue's feature matrix
+    (with the prior's logits), from what is stored with each document (features.assemble); a
+    document without it (coded before it was stored) gets it now, and keeps it when the project
+    can be written. A prior that wants other terms than are stored is featurised in full."""
     from ..errors import ProjectError
-    from .features import DocumentTerms, assemble, document_terms, fast_path_fits
 
     def passages(sha):
         return [Passage(r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"], r["text"],
                         r["prev"], r["heading"], r["prior"]) for r in project.passages(document=sha)]
 
     if not fast_path_fits(prior):
-        return Queue.features([p for sha, _, _ in per_document for p in passages(sha)], prior)
+        items = [p for sha, _ in per_document for p in passages(sha)]
+        return [p.key for p in items], Columns.of(items).priors, Queue.features(items, prior)
     stored = project.passage_terms()
     docs = []
-    for sha, keys, _ in per_document:
+    for sha, n in per_document:
         try:
             terms = DocumentTerms(stored[sha])
-            if terms.n != len(keys):
+            if terms.n != n or terms.priors.shape[1] != len(THEMES):
                 raise ValueError("stored for other passages")
         except (KeyError, ValueError, TypeError, EOFError):
-            blob = document_terms(passages(sha))
+            items = passages(sha)
+            blob = with_evidence(document_terms(items), items)
             try:
                 project.save_passage_terms(sha, blob)
             except ProjectError:  # opened read-only (export): only the next opening costs the time again
                 pass
             terms = DocumentTerms(blob)
         docs.append(terms)
-    return assemble(docs, priors, prior, times=prior.weights if prior.kind == "lr" else None)
+    keys = [k for d in docs for k in d.keys]
+    priors = np.concatenate([d.priors for d in docs]) if docs else np.zeros((0, len(THEMES)))
+    return keys, priors, assemble(docs, priors, prior, times=prior.weights if prior.kind == "lr" else None)
 
 
 def _chunked(read, items: list, size: int = 500) -> list:

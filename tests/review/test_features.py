@@ -14,7 +14,7 @@ from kwaliteitscan.codebook import load_codebook
 from kwaliteitscan.match.passages import Passage
 from kwaliteitscan.project import Project
 from kwaliteitscan.project.store import passage_candidate
-from kwaliteitscan.review.features import DocumentTerms, assemble, document_terms
+from kwaliteitscan.review.features import DocumentTerms, assemble, document_terms, with_evidence
 from kwaliteitscan.review.queue import THEMES, Prior, Queue, ReviewQueue, bundled_prior, rank
 
 runner = CliRunner()
@@ -81,6 +81,8 @@ def test_stored_terms_give_the_plain_featurizers_matrix_bit_for_bit(coded):
     assert set(stored) == set(by_doc)  # `code` stored the terms with every document
     docs = [DocumentTerms(stored[sha]) for sha in by_doc]
     priors = np.array([p.prior for p in items])
+    assert np.array_equal(np.concatenate([d.priors for d in docs]), priors)  # the evidence is stored with them
+    assert [k for d in docs for k in d.keys] == [p.key for p in items]
     want = Queue.features(items, prior)
     assert want[1] > prior.featurizer.width  # the project's own words are columns too (both agendas share some)
     assert_same_matrix(assemble(docs, priors, prior), want)
@@ -98,7 +100,7 @@ def test_a_prior_whose_columns_are_not_in_term_order_gets_the_same_matrix_too(co
     prior = Prior.from_json(data)
     with Project(db) as project:
         items = plain_passages(project)
-    docs = [DocumentTerms(document_terms([p for p in items if p.document == sha]))
+    docs = [DocumentTerms(with_evidence(document_terms([p for p in items if p.document == sha]), [p for p in items if p.document == sha]))
             for sha in dict.fromkeys(p.document for p in items)]
     assert_same_matrix(assemble(docs, np.array([p.prior for p in items]), prior), Queue.features(items, prior))
 
@@ -182,3 +184,22 @@ def test_export_pending_writes_the_review_queues_order(tmp_path, coded):
     assert result.exit_code == 0, result.output
     ids = [row["id"] for row in csv.DictReader(io.StringIO(result.output[result.output.index("id"):]))]
     assert ids == want
+
+
+def test_the_product_in_blocks_and_on_some_columns_sums_as_the_one_pass_did(monkeypatch):
+    from kwaliteitscan.review.queue import Csr
+
+    rng = np.random.default_rng(7)
+    n, width = 500, 300
+    lengths = rng.integers(0, 40, n)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate([np.sort(rng.choice(width, k, replace=False)) for k in lengths])
+    data = rng.random(len(indices))
+    w = rng.normal(size=(width, 3))
+    w[rng.random(width) < 0.8] = 0.0  # a correction lives on a few columns only
+    x = Csr((indptr, indices, data), width)
+    rows = np.repeat(np.arange(n), lengths)
+    one_pass = np.stack([np.bincount(rows, weights=data * w[indices, t], minlength=n) for t in range(3)], 1)
+    monkeypatch.setattr(Csr, "BLOCK", 97)  # many blocks, cutting between rows
+    assert np.array_equal(x.dot(w), one_pass)
+    assert np.array_equal(x.dot(w, only=np.abs(w).sum(1) != 0), one_pass)
