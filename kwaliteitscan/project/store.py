@@ -101,12 +101,17 @@ def _v4(db: sqlite3.Connection) -> None:
 
 
 def _v5(db: sqlite3.Connection) -> None:
-    """Each document's passage terms for the review queue (review/features.py), written with its
-    passages, so opening the queue does not read every passage's words again. A document without
-    them gets them the first time its queue is opened."""
+    """Each document's passage terms and rule evidence for the review queue (review/features.py),
+    written with its passages, so opening the queue does not read every passage's words again. The
+    terms (words only) stay as they are when a codebook change leaves the words alike (`digest`);
+    the evidence changes with the codebook. A document without them gets them the first time its
+    queue is opened."""
     _script(db, """
         CREATE TABLE passage_terms (
-            document TEXT PRIMARY KEY REFERENCES documents(sha256) ON DELETE CASCADE, terms BLOB NOT NULL)
+            document TEXT PRIMARY KEY REFERENCES documents(sha256) ON DELETE CASCADE, digest TEXT NOT NULL,
+            terms BLOB NOT NULL);
+        CREATE TABLE passage_evidence (
+            document TEXT PRIMARY KEY REFERENCES documents(sha256) ON DELETE CASCADE, evidence BLOB NOT NULL)
     """)
 
 
@@ -215,11 +220,12 @@ class Project:
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
                          candidates: list[Candidate], suggester: str | None = None,
-                         passages: list | None = None, result: str | None = None, terms: bytes | None = None) -> None:
+                         passages: list | None = None, result: str | None = None,
+                         terms: tuple[str, bytes, bytes] | None = None) -> None:
         """Store one coded document, its candidates and its passages in one transaction (decisions are
         untouched). `result`: a digest of everything the candidates and passages were computed from
         (match/reuse.py), so a re-code that would compute them again can keep them (keep_document).
-        `terms`: the passages' terms for the review queue (review/features.py)."""
+        `terms`: the passages' terms for the review queue, (digest, terms, evidence) (review/features.py)."""
         with self.transaction() as db:
             self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
                                suggester)
@@ -229,9 +235,7 @@ class Project:
             n_passages = _replace_rows(db, "passages", "key", sha, [
                 (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
                  memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior))) for p in passages or ()])
-            db.execute("DELETE FROM passage_terms WHERE document = ?", (sha,))
-            if terms is not None:
-                db.execute("INSERT INTO passage_terms(document, terms) VALUES (?, ?)", (sha, terms))
+            _store_terms(db, sha, terms)
             db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
             if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
                 db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -338,14 +342,17 @@ class Project:
                                         AND p.page = c.page AND p.start = c.start
                                         WHERE c.id IN ({', '.join('?' * len(ids))})""", ids))
 
-    def passage_terms(self) -> dict[str, bytes]:
-        """document -> its passages' terms for the review queue, as replace_document stored them."""
-        return dict(self.db.execute("SELECT document, terms FROM passage_terms"))
+    def passage_terms(self) -> dict[str, tuple[bytes, bytes]]:
+        """document -> (its passages' terms, their evidence) for the review queue, as replace_document
+        stored them."""
+        return {sha: (terms, evidence) for sha, terms, evidence in self.db.execute(
+            "SELECT t.document, t.terms, e.evidence FROM passage_terms t JOIN passage_evidence e USING (document)")}
 
-    def save_passage_terms(self, sha: str, terms: bytes) -> None:
-        """The terms of a document's passages, for a document coded before they were stored."""
+    def save_passage_terms(self, sha: str, terms: tuple[str, bytes, bytes]) -> None:
+        """The terms of a document's passages (digest, terms, evidence), for a document coded before
+        they were stored."""
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO passage_terms(document, terms) VALUES (?, ?)", (sha, terms))
+            _store_terms(db, sha, terms)
 
     def passage_candidates(self, decisions: dict[str, dict]) -> list[dict]:
         """The passages decided in the review queue (decision ids key#theme in `decisions`), as candidates."""
@@ -561,6 +568,20 @@ def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict
 
 
 _RESULT = "result:"  # meta key prefix: the result digest of a document's stored candidates and passages
+
+
+def _store_terms(db: sqlite3.Connection, sha: str, terms: tuple[str, bytes, bytes] | None) -> None:
+    """A document's queue terms and evidence (None: it has none); terms with the digest already
+    stored are not written again (a codebook change mostly leaves the words alike)."""
+    if terms is None:
+        db.execute("DELETE FROM passage_terms WHERE document = ?", (sha,))
+        db.execute("DELETE FROM passage_evidence WHERE document = ?", (sha,))
+        return
+    digest, words, evidence = terms
+    row = db.execute("SELECT digest FROM passage_terms WHERE document = ?", (sha,)).fetchone()
+    if row is None or row[0] != digest:
+        db.execute("INSERT OR REPLACE INTO passage_terms(document, digest, terms) VALUES (?, ?, ?)", (sha, digest, words))
+    db.execute("INSERT OR REPLACE INTO passage_evidence(document, evidence) VALUES (?, ?)", (sha, evidence))
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:

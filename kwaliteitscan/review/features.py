@@ -162,7 +162,7 @@ class Csr:
 # --------------------------------------------------------------------------- stored per document
 
 #: bump when `terms` or the layout below changes: stored term lists of another version are ignored
-TERMS_VERSION = 3
+TERMS_VERSION = 4
 _PARTS = 3  # the passage itself, the previous sentence ("p:"), the headings ("h:")
 
 
@@ -244,22 +244,23 @@ def terms_path(segment_cache: Path) -> Path:
     return segment_cache.with_name(f"{segment_cache.stem}.qterms-v{TERMS_VERSION}.marshal")
 
 
-def with_evidence(terms: bytes, passages) -> bytes:
-    """What the project stores for a document: its term list (document_terms, which depends on the
-    words only) with its passages' rule evidence (which changes with the codebook), so opening the
-    queue reads neither from the passages table."""
+def with_evidence(terms: bytes, passages) -> tuple[str, bytes, bytes]:
+    """What the project stores for a document: (a digest of its term list, the term list
+    (document_terms, which depends on the words only), its passages' rule evidence (which changes
+    with the codebook)), so opening the queue reads neither from the passages table."""
     priors = np.array([p.prior for p in passages], np.float64).reshape(len(passages), -1)
     rows, themes = np.nonzero(priors)
-    return marshal.dumps((TERMS_VERSION, terms, priors.shape[1], _compact(rows), _compact(themes),
-                          priors[rows, themes].tobytes()))
+    evidence = marshal.dumps((TERMS_VERSION, priors.shape[1], _compact(rows), _compact(themes),
+                              priors[rows, themes].tobytes()))
+    return hashlib.sha256(terms).hexdigest(), terms, evidence
 
 
 class DocumentTerms:
     """A stored term list with its evidence read back (see with_evidence and document_terms):
     keys, vocab, ids, counts, lengths, sorted and priors (passages x themes)."""
 
-    def __init__(self, blob: bytes) -> None:
-        version, terms, width, rows, themes, values = marshal.loads(blob)
+    def __init__(self, terms: bytes, evidence: bytes) -> None:
+        version, width, rows, themes, values = marshal.loads(evidence)
         if version != TERMS_VERSION:
             raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
         version, *fields = marshal.loads(terms)

@@ -635,7 +635,7 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
     docs = []
     for sha, n in per_document:
         try:
-            terms = DocumentTerms(stored[sha])
+            terms = DocumentTerms(*stored[sha])
             if terms.n != n or terms.priors.shape[1] != len(THEMES):
                 raise ValueError("stored for other passages")
         except (KeyError, ValueError, TypeError, EOFError):
@@ -645,7 +645,7 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
                 project.save_passage_terms(sha, blob)
             except ProjectError:  # opened read-only (export): only the next opening costs the time again
                 pass
-            terms = DocumentTerms(blob)
+            terms = DocumentTerms(*blob[1:])
         docs.append(terms)
     keys = [k for d in docs for k in d.keys]
     priors = np.concatenate([d.priors for d in docs]) if docs else np.zeros((0, len(THEMES)))

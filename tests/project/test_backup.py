@@ -46,7 +46,8 @@ def test_backup_on_request(tmp_path, make_pdf):
 def test_a_migration_backs_up_a_project_with_decisions_first(tmp_path, make_pdf):
     folder, db = _coded(tmp_path, make_pdf)
     connection = sqlite3.connect(db)
-    connection.execute("DROP TABLE passage_terms")  # as a project written by an earlier version (schema 3)
+    connection.execute("DROP TABLE passage_terms")
+    connection.execute("DROP TABLE passage_evidence")  # as a project written by an earlier version (schema 3)
     connection.execute("DROP TABLE passages")
     connection.execute("PRAGMA user_version=3")
     connection.commit()

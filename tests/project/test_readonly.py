@@ -66,7 +66,8 @@ def test_a_readonly_project_refuses_writes(coded):
 def test_an_older_project_opened_to_read_is_brought_up_to_date_first(coded):
     db = coded / "kwaliteitscan.sqlite"
     connection = sqlite3.connect(db)
-    connection.execute("DROP TABLE passage_terms")  # schema 3 had neither
+    connection.execute("DROP TABLE passage_terms")
+    connection.execute("DROP TABLE passage_evidence")  # schema 3 had neither
     connection.execute("DROP TABLE passages")
     connection.execute("PRAGMA user_version=3")
     connection.close()

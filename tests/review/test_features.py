@@ -79,7 +79,7 @@ def test_stored_terms_give_the_plain_featurizers_matrix_bit_for_bit(coded):
         stored = project.passage_terms()
     by_doc = list(dict.fromkeys(p.document for p in items))
     assert set(stored) == set(by_doc)  # `code` stored the terms with every document
-    docs = [DocumentTerms(stored[sha]) for sha in by_doc]
+    docs = [DocumentTerms(*stored[sha]) for sha in by_doc]
     priors = np.array([p.prior for p in items])
     assert np.array_equal(np.concatenate([d.priors for d in docs]), priors)  # the evidence is stored with them
     assert [k for d in docs for k in d.keys] == [p.key for p in items]
@@ -100,7 +100,8 @@ def test_a_prior_whose_columns_are_not_in_term_order_gets_the_same_matrix_too(co
     prior = Prior.from_json(data)
     with Project(db) as project:
         items = plain_passages(project)
-    docs = [DocumentTerms(with_evidence(document_terms([p for p in items if p.document == sha]), [p for p in items if p.document == sha]))
+    docs = [DocumentTerms(*with_evidence(document_terms([p for p in items if p.document == sha]),
+                                         [p for p in items if p.document == sha])[1:])
             for sha in dict.fromkeys(p.document for p in items)]
     assert_same_matrix(assemble(docs, np.array([p.prior for p in items]), prior), Queue.features(items, prior))
 
@@ -161,6 +162,7 @@ def test_a_project_coded_before_terms_were_stored_gets_them_when_its_queue_opens
         want = [c["id"] for c in ReviewQueue(project, "eva", load_codebook()).items()]
     connection = sqlite3.connect(db)
     connection.execute("DROP TABLE passage_terms")  # as the previous version wrote it (schema 4)
+    connection.execute("DROP TABLE passage_evidence")
     connection.execute("PRAGMA user_version=4")
     connection.commit()
     connection.close()
@@ -203,3 +205,36 @@ def test_the_product_in_blocks_and_on_some_columns_sums_as_the_one_pass_did(monk
     monkeypatch.setattr(Csr, "BLOCK", 97)  # many blocks, cutting between rows
     assert np.array_equal(x.dot(w), one_pass)
     assert np.array_equal(x.dot(w, only=np.abs(w).sum(1) != 0), one_pass)
+
+
+def test_a_codebook_change_rewrites_the_evidence_and_keeps_the_terms(tmp_path, coded):
+    import re
+
+    from kwaliteitscan.codebook import DEFAULT_CODEBOOK
+    from kwaliteitscan.pipeline.code import code_corpus
+
+    folder, db = coded
+    lines = DEFAULT_CODEBOOK.read_text(encoding="utf-8").splitlines()
+    lines = [re.sub(r"^version: .*$", 'version: "test-meldpunt"', line) for line in lines]
+    first = next(i for i, line in enumerate(lines) if line.strip() == "patterns:")
+    indent = re.match(r"\s*", lines[first + 1]).group(0)
+    # a new pattern in the first list (a qualifier): the candidates on the meldpunt sentences change
+    lines.insert(first + 1, f'{indent}- {{regex: "\\\\bmeldpunt\\\\b"}}')
+    changed = tmp_path / "changed.yaml"
+    changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def state(project):
+        return (dict(project.db.execute("SELECT document, rowid || ':' || digest FROM passage_terms")),
+                [(c["id"], c["qualifiers"]) for c in project.candidates()])
+
+    with Project(db) as project:
+        terms_before, candidates_before = state(project)
+    summary = code_corpus(folder, changed, db, jobs=1)
+    with Project(db) as project:
+        terms_after, candidates_after = state(project)
+        assert summary.coded == 2 and candidates_after != candidates_before  # stored again
+        assert terms_after == terms_before  # the same words: the terms rows were not written again
+        stored = project.passage_terms()
+        items = plain_passages(project)
+        evidence = np.concatenate([DocumentTerms(*stored[sha]).priors for sha in dict.fromkeys(p.document for p in items)])
+        assert np.array_equal(evidence, np.array([p.prior for p in items]))  # what the passages table holds now
