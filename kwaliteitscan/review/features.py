@@ -20,7 +20,7 @@ import marshal
 import math
 import re
 from collections import Counter
-from itertools import chain, repeat
+from itertools import count, repeat
 from pathlib import Path
 
 import numpy as np
@@ -298,19 +298,27 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab:
     if not docs:
         empty = (np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0)), f.width
         return empty if times is None else (*empty, np.zeros((0, times.shape[1])))
-    # the project's vocabulary: each distinct term once, in the order first met
-    words = list(dict.fromkeys(chain.from_iterable(d.vocab for d in docs)))
-    gid = dict(zip(words, range(len(words))))
-    local = [np.fromiter(map(gid.__getitem__, d.vocab), np.int64, len(d.vocab)) for d in docs]
+    # the project's vocabulary: a number for each distinct term (in one pass over every document's
+    # vocabulary: a number is drawn for each term read, so they have gaps; `words` is the term of each)
+    gid: dict[str, int] = {}
+    numbers = count()
+    local = [np.fromiter(map(gid.setdefault, d.vocab, numbers), np.int64, len(d.vocab)) for d in docs]
+    size = next(numbers)
+    words = [""] * size
+    for term, number in gid.items():
+        words[number] = term
+    known = np.fromiter(gid.values(), np.int64, len(gid))
     # columns: the prior's, then (extend_vocab) the project's terms in >= 2 passages, in sorted order
-    col = np.fromiter(map(f.columns.get, words, repeat(-1)), np.int64, len(words))
-    idf = np.fromiter(map(f.idf.get, words, repeat(0.0)), np.float64, len(words))
+    col = np.full(size, -1, np.int64)
+    col[known] = np.fromiter(map(f.columns.get, gid, repeat(-1)), np.int64, len(gid))
+    idf = np.zeros(size)
+    idf[known] = np.fromiter(map(f.idf.get, gid, repeat(0.0)), np.float64, len(gid))
     width = f.width
     if extend_vocab:  # a term is listed once per passage: its count of entries is its df
-        df = np.zeros(len(words), np.int64)
+        df = np.zeros(size, np.int64)
         for d, ids in zip(docs, local):  # (a document's terms are distinct)
             df[ids] += np.bincount(d.ids, minlength=len(d.vocab))
-        new = np.flatnonzero((col < 0) & (df >= 2))
+        new = known[(col[known] < 0) & (df[known] >= 2)]
         order = sorted(new.tolist(), key=words.__getitem__)
         col[order] = np.arange(f.width, f.width + len(order))
         logs = {d: math.log((1 + n) / (1 + d)) + 1.0 for d in np.unique(df[new]).tolist()}
@@ -348,7 +356,7 @@ def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.nd
     the columns and values go into out_cols and out_data; returns indptr."""
     n = d.n
     segment = np.repeat(np.arange(n * _PARTS), d.lengths)  # passage x 3 + part
-    row, parts = segment // _PARTS, segment % _PARTS
+    row, parts = np.divmod(segment, _PARTS)
     # tf-idf per entry; each part scaled to unit length over the terms that are columns, summed in
     # the order queue.terms lists them (as Featurizer.transform does: the same sums, bit for bit)
     ecol = col[d.ids]
@@ -380,14 +388,17 @@ def _merge(n, rows, cols, data, first, rule_rows, rule_cols, rule_data, out_cols
     """CSR of three runs per row: the entries where `first`, the rule entries, the other entries;
     each run is in column order already (all arrays by row, ascending). Writes the columns and
     values into out_cols and out_data (large enough); returns indptr."""
-    size_first = np.bincount(rows[first], minlength=n)
     size_rules = np.bincount(rule_rows, minlength=n)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n) + size_rules)])
+    size = np.bincount(rows, minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(size + size_rules)])
     # the k-th entry of a run in a row goes to: the row's start + the runs before it + k, where for
     # the j-th entry (of the entries that are not rules) k = its `first` entries before it in the row,
     # or the others before it: j - the row's first j - that
-    seen = np.cumsum(first) - first  # entries where `first` before this one (in all rows)
-    first_before = np.concatenate([[0], np.cumsum(size_first)])[:-1]  # ... before the row
+    seen = np.concatenate([[0], np.cumsum(first)])  # entries where `first` before each one (in all rows)
+    bounds = np.concatenate([[0], np.cumsum(size)])
+    first_before = seen[bounds[:-1]]  # ... before the row
+    size_first = seen[bounds[1:]] - first_before
+    seen = seen[:-1]
     row_start = indptr[:-1] - np.concatenate([[0], np.cumsum(size_rules)])[:-1]  # the row's first j
     to_first = (indptr[:-1] - first_before)[rows] + seen
     to_other = (indptr[:-1] + size_first + size_rules - row_start + first_before)[rows] + np.arange(len(rows)) - seen
