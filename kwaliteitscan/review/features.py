@@ -162,7 +162,7 @@ class Csr:
 # --------------------------------------------------------------------------- stored per document
 
 #: bump when `terms` or the layout below changes: stored term lists of another version are ignored
-TERMS_VERSION = 4
+TERMS_VERSION = 5
 _PARTS = 3  # the passage itself, the previous sentence ("p:"), the headings ("h:")
 
 
@@ -203,7 +203,8 @@ def document_terms(passages) -> bytes:
     row = np.repeat(np.arange(n), lengths_.reshape(n, _PARTS).sum(1))
     order = np.lexsort((ids, row))
     starts = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])[:-1]
-    return marshal.dumps((TERMS_VERSION, [p.key for p in passages], vocab, _compact(ids),
+    # keys and terms hold no line break: each list is stored as one text (read back with one split)
+    return marshal.dumps((TERMS_VERSION, "\n".join(p.key for p in passages), "\n".join(vocab), _compact(ids),
                           _compact(np.array(counts, np.int64)), _compact(lengths_), _compact(order - starts[row[order]])))
 
 
@@ -266,7 +267,8 @@ class DocumentTerms:
         version, *fields = marshal.loads(terms)
         if version != TERMS_VERSION:
             raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
-        self.keys, self.vocab, ids, counts, lengths, sorted_ = fields
+        keys, vocab, ids, counts, lengths, sorted_ = fields
+        self.keys, self.vocab = keys.split("\n") if keys else [], vocab.split("\n") if vocab else []
         self.priors = np.zeros((len(self.keys), width))
         self.priors[_array(rows), _array(themes)] = np.frombuffer(values, np.float64)
         self.n = len(self.keys)
