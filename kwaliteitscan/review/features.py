@@ -249,7 +249,8 @@ def with_evidence(terms: bytes, passages) -> tuple[str, bytes, bytes]:
     """What the project stores for a document: (a digest of its term list, the term list
     (document_terms, which depends on the words only), its passages' rule evidence (which changes
     with the codebook)), so opening the queue reads neither from the passages table."""
-    priors = np.array([p.prior for p in passages], np.float64).reshape(len(passages), -1)
+    width = len(passages[0].prior) if passages else 0
+    priors = np.array([p.prior for p in passages], np.float64).reshape(len(passages), width)
     rows, themes = np.nonzero(priors)
     evidence = marshal.dumps((TERMS_VERSION, priors.shape[1], _compact(rows), _compact(themes),
                               priors[rows, themes].tobytes()))

@@ -122,7 +122,8 @@ class Columns:
     def of(cls, items: list[Passage]) -> "Columns":
         codes: dict[str, int] = {}
         documents = np.fromiter((codes.setdefault(it.document, len(codes)) for it in items), np.int64, len(items))
-        priors = np.array([it.prior for it in items], np.float64).reshape(len(items), -1)
+        priors = np.array([it.prior for it in items], np.float64).reshape(len(items), len(items[0].prior) if items
+                                                                          else len(THEMES))
         return cls([it.key for it in items], documents, priors)
 
 

@@ -238,3 +238,17 @@ def test_a_codebook_change_rewrites_the_evidence_and_keeps_the_terms(tmp_path, c
         items = plain_passages(project)
         evidence = np.concatenate([DocumentTerms(*stored[sha]).priors for sha in dict.fromkeys(p.document for p in items)])
         assert np.array_equal(evidence, np.array([p.prior for p in items]))  # what the passages table holds now
+
+
+def test_a_document_without_passages_stores_an_empty_term_list():
+    """(a page without text coded as no passages at all: coding it must not fail)"""
+    terms = DocumentTerms(*with_evidence(document_terms([]), [])[1:])
+    assert terms.n == 0 and terms.keys == [] and len(terms.ids) == 0 and terms.priors.shape[0] == 0
+
+
+def test_an_institution_without_passages_opens_an_empty_queue(coded):
+    folder, db = coded
+    with Project(db) as project:
+        queue = ReviewQueue(project, "eva", load_codebook(), institution="ROC Nergens")
+        assert len(queue.items()) == 0 and queue.keys == []
+    assert len(Queue([], bundled_prior(load_codebook())).rank()) == 0
