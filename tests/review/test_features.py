@@ -252,3 +252,21 @@ def test_an_institution_without_passages_opens_an_empty_queue(coded):
         queue = ReviewQueue(project, "eva", load_codebook(), institution="ROC Nergens")
         assert len(queue.items()) == 0 and queue.keys == []
     assert len(Queue([], bundled_prior(load_codebook())).rank()) == 0
+
+
+def test_export_pending_of_a_project_without_stored_terms_works_read_only(coded):
+    import csv
+    import io
+
+    work, db = coded
+    with Project(db) as project:
+        want = [c["id"] for c in ReviewQueue(project, "eva", load_codebook()).items(limit=4)]
+        project.db.execute("DELETE FROM passage_terms")  # as a project coded before they were stored
+        project.db.execute("DELETE FROM passage_evidence")
+        project.db.commit()
+    result = runner.invoke(app, ["export", str(work), "--pending", "--coder", "eva", "--limit", "4",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert [row["id"] for row in csv.DictReader(io.StringIO(result.output[result.output.index("id"):]))] == want
+    with Project(db) as project:
+        assert project.passage_terms() == {}  # opened to read: nothing written
