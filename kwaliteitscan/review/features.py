@@ -335,15 +335,17 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab:
     tf = np.array([0.0] + [1.0 + math.log(c) for c in range(1, max(int(d.counts.max(initial=0)) for d in docs) + 1)])
     if times is not None:  # zero weight on the project's own columns, as in Queue
         times = np.vstack([times, np.zeros((width - len(times), times.shape[1]))])
+        by_theme = np.ascontiguousarray(times.T)
     # the entries go straight into arrays long enough for all of them (the unused end is never touched)
     room = sum(len(d.ids) for d in docs) + int(np.count_nonzero(priors))
     indices, data = np.empty(room, np.int32), np.empty(room)
     sizes, products, start, end = [], [], 0, 0
     for d, ids in zip(docs, local):
-        indptr = _document_rows(d, col[ids], idf[ids], tf, priors[start:start + d.n], f, rule_cols, in_order,
-                                indices[end:], data[end:])
+        indptr, product = _document_rows(d, col[ids], idf[ids], tf, priors[start:start + d.n], f, rule_cols, in_order,
+                                         indices[end:], data[end:], None if times is None else by_theme)
         if times is not None:
-            products.append(Csr((indptr, indices[end:end + indptr[-1]], data[end:end + indptr[-1]]), width).dot(times))
+            products.append(product if product is not None else Csr(
+                (indptr, indices[end:end + indptr[-1]], data[end:end + indptr[-1]]), width).dot(times))
         sizes.append(np.diff(indptr))
         start, end = start + d.n, end + int(indptr[-1])
     triplet = (np.concatenate([[0], np.cumsum(np.concatenate(sizes))]), indices[:end], data[:end])
@@ -354,9 +356,10 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab:
 
 def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.ndarray, priors: np.ndarray,
                    f: Featurizer, rule_cols: np.ndarray, in_order: bool, out_cols: np.ndarray,
-                   out_data: np.ndarray) -> np.ndarray:
+                   out_data: np.ndarray, by_theme: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """One document's rows of the matrix (CSR), given its terms' columns and idf (-1: no column):
-    the columns and values go into out_cols and out_data; returns indptr."""
+    the columns and values go into out_cols and out_data; returns (indptr, the rows times the
+    weights `by_theme` (themes x width) when it could be summed here, else None)."""
     n = d.n
     segment = np.repeat(np.arange(n * _PARTS), d.lengths)  # passage x 3 + part
     row, parts = np.divmod(segment, _PARTS)
@@ -380,11 +383,21 @@ def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.nd
         # the prior's columns are in term order with the rule columns after them (so it is for a
         # prior that `build_prior` made), and the project's own columns come last in term order: a
         # row's entries in column order are its prior terms, its rule evidence, its own terms
-        return _merge(n, rows, cols, data, cols < rule_cols.min(initial=f.width), rr, rcols, rdata, out_cols, out_data)
+        first = cols < rule_cols.min(initial=f.width)
+        product = None
+        if by_theme is not None:
+            # each row's products in column order: its prior terms (here in that order already),
+            # then its rule evidence; its own terms weigh nothing (adding a zero changes no sum)
+            pr, pc, pd = (np.concatenate([rows[first], rr]), np.concatenate([cols[first], rcols]),
+                          np.concatenate([data[first], rdata]))
+            product = np.empty((n, len(by_theme)))
+            for t, weights in enumerate(by_theme):
+                product[:, t] = np.bincount(pr, weights=pd * weights.take(pc), minlength=n)
+        return _merge(n, rows, cols, data, first, rr, rcols, rdata, out_cols, out_data), product
     rows, cols, data = np.concatenate([rows, rr]), np.concatenate([cols, rcols]), np.concatenate([data, rdata])
     order = np.lexsort((cols, rows))
     out_cols[:len(order)], out_data[:len(order)] = cols[order], data[order]
-    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]), None
 
 
 def _merge(n, rows, cols, data, first, rule_rows, rule_cols, rule_data, out_cols, out_data) -> np.ndarray:
