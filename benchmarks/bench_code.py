@@ -2,6 +2,9 @@
 
 Usage (from the repo root; the first run renders the corpus, about 1-2 minutes):
     .venv/bin/python benchmarks/bench_code.py [--docs 60] [--out FILE]
+    .venv/bin/python benchmarks/bench_code.py --review-only PROJECT [--repeat 3]
+        (only the review queue measurement, on a project coded already; prints it, or with --out writes
+        it with a cProfile of one opening)
 
 Three runs, each in a fresh process, with the process tree's total RSS sampled every
 50 ms (peak = the largest sum over the main process and its workers):
@@ -157,9 +160,13 @@ import json, sys, time
 from kwaliteitscan.codebook import load_codebook
 from kwaliteitscan.project.store import Project
 from kwaliteitscan.review.session import ReviewSession
-book = load_codebook(sys.argv[2])
 out = {}
 with Project(sys.argv[1]) as project:
+    if sys.argv[2] == "-":
+        from kwaliteitscan.project import project_codebook
+        book = project_codebook(project)
+    else:
+        book = load_codebook(sys.argv[2])
     for label in ("open_cold", "open_warm"):
         started = time.perf_counter()
         session = ReviewSession(project, "bench", book=book)
@@ -177,10 +184,11 @@ print(json.dumps(out))
 """
 
 
-def review_queue(db: Path, codebook: Path, cache: Path) -> dict:
-    """Opening the review queue of the coded project and re-ranking it after decisions (seconds)."""
+def review_queue(db: Path, codebook: Path | None, cache: Path) -> dict:
+    """Opening the review queue of the coded project and re-ranking it after decisions (seconds);
+    `codebook` None: the project's own."""
     env = {**os.environ, "KWALITEITSCAN_CACHE": str(cache)}
-    out = subprocess.run([sys.executable, "-c", QUEUE_RUNNER, str(db), str(codebook)], env=env, cwd=ROOT,
+    out = subprocess.run([sys.executable, "-c", QUEUE_RUNNER, str(db), str(codebook) if codebook else "-"], env=env, cwd=ROOT,
                          stdout=subprocess.PIPE, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -210,6 +218,64 @@ def profile_warm(corpus: Path, codebook: Path, db: Path, cache: Path) -> str:
     return "\n".join(keep)
 
 
+OPEN_PROFILE_RUNNER = """
+import cProfile, io, pstats, sys
+from kwaliteitscan.project import project_codebook
+from kwaliteitscan.project.store import Project
+from kwaliteitscan.review.session import ReviewSession
+with Project(sys.argv[1]) as project:
+    book = project_codebook(project)
+    profile = cProfile.Profile()
+    profile.enable()
+    ReviewSession(project, "bench", book=book).current()
+    profile.disable()
+text = io.StringIO()
+pstats.Stats(profile, stream=text).strip_dirs().sort_stats("cumulative").print_stats(18)
+print(text.getvalue())
+"""
+
+
+def profile_open(db: Path, cache: Path) -> str:
+    """cProfile of opening `review` on the project once: where the opening time goes."""
+    env = {**os.environ, "KWALITEITSCAN_CACHE": str(cache)}
+    out = subprocess.run([sys.executable, "-c", OPEN_PROFILE_RUNNER, str(db)], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    return "\n".join(line.rstrip() for line in out.splitlines()
+                     if line.strip() and not line.lstrip().startswith(("List reduced", "Ordered by")))
+
+
+def review_only(project: Path, repeat: int, out: Path | None) -> int:
+    """The review part alone, `repeat` times, each in a fresh process on a fresh copy of `project`;
+    with `out`, the figures and a cProfile of one opening are written there too."""
+    opened, again, rerank = [], [], []
+    before = machine_speed()
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "project.sqlite"
+            shutil.copy(project, copy)
+            queue = review_queue(copy, None, Path(tmp) / "cache")
+        opened.append(queue["open_cold"])
+        again.append(queue["open_warm"])
+        rerank.append(statistics.median(queue["rerank"]))
+    lines = [f"- review queue of {project.name} ({queue['passages']} passages), {repeat} runs, "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine speed {before:.2f} s before, "
+             f"{machine_speed():.2f} s after",
+             f"- opening `review`: median {statistics.median(opened):.2f} s (runs: "
+             f"{', '.join(f'{x:.2f}' for x in opened)}); again in the same process: median "
+             f"{statistics.median(again):.2f} s (target ≤ {TARGETS['open']:.0f} s)",
+             f"- re-ranking after a decision: median {statistics.median(rerank):.2f} s (per run: "
+             f"{', '.join(f'{x:.2f}' for x in rerank)}) (target ≤ {TARGETS['rerank']:.0f} s)"]
+    if out is None:
+        print("\n".join(lines))
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "project.sqlite"
+        shutil.copy(project, copy)
+        profile = profile_open(copy, Path(tmp) / "cache")
+    lines += ["", "```", profile, "```"]
+    return publish("\n".join(lines) + "\n", out)
+
+
 def machine_speed() -> float:
     """Seconds for a fixed CPU-bound loop (best of 3), so runs on a busy machine can be told apart."""
     best = float("inf")
@@ -226,7 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled warm re-code")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "code.md")
+    parser.add_argument("--review-only", type=Path, metavar="PROJECT",
+                        help="only open the review queue of this coded project and re-rank it (a copy of it, so "
+                             "its decisions stay as they are); print the seconds")
+    parser.add_argument("--repeat", type=int, default=3, help="with --review-only: how many runs")
     args = parser.parse_args(argv)
+    if args.review_only:
+        return review_only(args.review_only, args.repeat, args.out if "--out" in (argv or sys.argv) else None)
     corpus = build_corpus(args.docs)
     compiled = compile_package()
     before = machine_speed()

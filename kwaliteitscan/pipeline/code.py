@@ -31,6 +31,7 @@ from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
 from ..project.store import Project, default_db, run_label
+from ..review.features import cached_document_terms, terms_path, with_evidence
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import cache_path, segmented
 
@@ -87,12 +88,12 @@ def _restricted(codebook: Codebook, keys: frozenset[str]) -> Matcher:
 
 
 def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None,
-             stored: str | None = None) -> tuple[list[Candidate] | None, list[Passage] | None, str]:
+             stored: str | None = None) -> tuple[list[Candidate] | None, list[Passage] | None, str, bytes | None]:
     """Segment (from cache when possible) and match one document: (its candidates, all its passages,
-    the digest of what they were computed from). The patterns an earlier run looked for in this
-    document are not looked for again (match/reuse.py); when the digest comes out as `stored` (the
-    project's), the stored candidates and passages are what coding would give, and (None, None,
-    digest) says so without computing them."""
+    the digest of what they were computed from, the passages' terms for the review queue). The
+    patterns an earlier run looked for in this document are not looked for again (match/reuse.py);
+    when the digest comes out as `stored` (the project's), the stored candidates and passages are
+    what coding would give, and (None, None, digest, None) says so without computing them."""
     full = _matcher(codebook)
     path = hits_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine))
     earlier = load_hits(path)
@@ -108,7 +109,7 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
         if not missing:
             digest = result_digest(full, earlier, path.name)
             if digest == stored:
-                return None, None, digest
+                return None, None, digest, None
     seg = seg or segmented(doc, codebook.language, pipeline, cache_root)
     try:
         matcher = ReusingMatcher(full, earlier, lambda keys: _restricted(codebook, keys))
@@ -121,7 +122,10 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     hits = matcher.hits()
     if hits is not None:
         store_hits(path, hits)
-    return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name)
+    # the passages' terms for the review queue, counted here in the worker so opening `review` stays quick
+    terms = with_evidence(cached_document_terms(passages, terms_path(cache_path(doc.sha256, pipeline, cache_root,
+                                                                                doc.engine))), passages)
+    return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name), terms
 
 
 def _failure(doc: Document, exc: Exception) -> str:
@@ -231,7 +235,8 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             if coded[0] is None:  # the result came out as stored: only the codebook on it changes
                 project.keep_document(**row)
             else:
-                project.replace_document(**row, candidates=coded[0], passages=coded[1], result=coded[2])
+                project.replace_document(**row, candidates=coded[0], passages=coded[1], result=coded[2],
+                                         terms=coded[3])
             summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)

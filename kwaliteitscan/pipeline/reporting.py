@@ -29,8 +29,7 @@ def report_with_search(corpus: Path, db: Path | None = None, coder: str | None =
         except CodebookError:  # no queue prior for this codebook's themes: nobody worked a queue
             return built
         queues = {name: ReviewQueue(project, name, book, prior=prior) for name in coders}
-    rows = next(iter(queues.values())).rows
-    institution_of = {key: (r["institution"], r["year"]) for key, r in rows.items()}
+        unit_of = {d["sha256"]: (d["institution"], d["year"]) for d in project.documents()}
     met = sorted(name for name, queue in queues.items() if queue.stop()["overall"][0] and queue.queue.decisions)
     left: dict[tuple, float] = {}
     for name, queue in queues.items():
@@ -38,7 +37,7 @@ def report_with_search(corpus: Path, db: Path | None = None, coder: str | None =
             continue
         p = queue.queue.probabilities()
         for i in queue.queue.pending():
-            unit = institution_of[queue.passages[i].key]
+            unit = unit_of[queue.documents[queue.document_of[i]]]
             left[(name, unit)] = left.get((name, unit), 0.0) + float(p[i].sum())
     working = sorted(name for name, queue in queues.items() if queue.queue.decisions)
     for inst in built.institutions:

@@ -100,7 +100,22 @@ def _v4(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Each document's passage terms and rule evidence for the review queue (review/features.py),
+    written with its passages, so opening the queue does not read every passage's words again. The
+    terms (words only) stay as they are when a codebook change leaves the words alike (`digest`);
+    the evidence changes with the codebook. A document without them gets them the first time its
+    queue is opened."""
+    _script(db, """
+        CREATE TABLE passage_terms (
+            document TEXT PRIMARY KEY REFERENCES documents(sha256) ON DELETE CASCADE, digest TEXT NOT NULL,
+            terms BLOB NOT NULL);
+        CREATE TABLE passage_evidence (
+            document TEXT PRIMARY KEY REFERENCES documents(sha256) ON DELETE CASCADE, evidence BLOB NOT NULL)
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
 DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -205,10 +220,12 @@ class Project:
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
                          candidates: list[Candidate], suggester: str | None = None,
-                         passages: list | None = None, result: str | None = None) -> None:
+                         passages: list | None = None, result: str | None = None,
+                         terms: tuple[str, bytes, bytes] | None = None) -> None:
         """Store one coded document, its candidates and its passages in one transaction (decisions are
         untouched). `result`: a digest of everything the candidates and passages were computed from
-        (match/reuse.py), so a re-code that would compute them again can keep them (keep_document)."""
+        (match/reuse.py), so a re-code that would compute them again can keep them (keep_document).
+        `terms`: the passages' terms for the review queue, (digest, terms, evidence) (review/features.py)."""
         with self.transaction() as db:
             self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
                                suggester)
@@ -218,6 +235,7 @@ class Project:
             n_passages = _replace_rows(db, "passages", "key", sha, [
                 (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
                  memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior))) for p in passages or ()])
+            _store_terms(db, sha, terms)
             db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
             if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
                 db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -279,9 +297,11 @@ class Project:
         query = "SELECT * FROM documents" + (" WHERE active = 1" if active_only else "") + " ORDER BY institution, year, file"
         return [dict(row) for row in self.db.execute(query)]
 
-    def passages(self, *, institution: str | None = None) -> list[dict]:
+    def passages(self, *, institution: str | None = None, document: str | None = None,
+                 keys: Iterable[str] | None = None) -> list[dict]:
         """Every passage of the active documents in reading order, with its document's institution
-        and year; `prior` is the codebook's evidence per theme (in the codebook's theme order)."""
+        and year; `prior` is the codebook's evidence per theme (in the codebook's theme order).
+        `document`, `keys`: only those."""
         query = """SELECT p.*, d.file, d.institution, d.year, d.codebook, b.name AS codebook_name,
                    b.version AS codebook_version FROM passages p JOIN documents d ON d.sha256 = p.document
                    LEFT JOIN codebooks b ON b.sha256 = d.codebook WHERE d.active = 1"""
@@ -289,6 +309,13 @@ class Project:
         if institution:
             query += " AND d.institution = ?"
             args.append(institution)
+        if document:
+            query += " AND p.document = ?"
+            args.append(document)
+        if keys is not None:
+            keys = list(keys)
+            query += f" AND p.key IN ({', '.join('?' * len(keys))})"
+            args.extend(keys)
         query += " ORDER BY d.institution, d.year, d.file, p.ord"
         rows = [dict(row) for row in self.db.execute(query, args)]
         priors: dict[str, tuple] = {}  # most passages share a prior (all zeros): each is parsed once
@@ -296,6 +323,36 @@ class Project:
             text = row["prior"]
             row["prior"] = priors.get(text) or priors.setdefault(text, tuple(json.loads(text)))
         return rows
+
+    def passage_counts(self, *, institution: str | None = None) -> list[tuple[str, int]]:
+        """The active documents that have passages, in the order of `passages`, with how many."""
+        query = "SELECT sha256 FROM documents WHERE active = 1"
+        args: list = []
+        if institution:
+            query += " AND institution = ?"
+            args.append(institution)
+        counts = dict(self.db.execute("SELECT document, COUNT(*) FROM passages GROUP BY document"))
+        return [(sha, counts[sha]) for (sha,) in self.db.execute(query + " ORDER BY institution, year, file", args)
+                if counts.get(sha)]
+
+    def hit_passages(self, ids: Iterable[str]) -> dict[str, str]:
+        """candidate id -> the key of the passage that is its hit sentence (same document, page and start)."""
+        ids = list(ids)
+        return dict(self.db.execute(f"""SELECT c.id, p.key FROM candidates c JOIN passages p ON p.document = c.document
+                                        AND p.page = c.page AND p.start = c.start
+                                        WHERE c.id IN ({', '.join('?' * len(ids))})""", ids))
+
+    def passage_terms(self) -> dict[str, tuple[bytes, bytes]]:
+        """document -> (its passages' terms, their evidence) for the review queue, as replace_document
+        stored them."""
+        return {sha: (terms, evidence) for sha, terms, evidence in self.db.execute(
+            "SELECT t.document, t.terms, e.evidence FROM passage_terms t JOIN passage_evidence e USING (document)")}
+
+    def save_passage_terms(self, sha: str, terms: tuple[str, bytes, bytes]) -> None:
+        """The terms of a document's passages (digest, terms, evidence), for a document coded before
+        they were stored."""
+        with self.transaction() as db:
+            _store_terms(db, sha, terms)
 
     def passage_candidates(self, decisions: dict[str, dict]) -> list[dict]:
         """The passages decided in the review queue (decision ids key#theme in `decisions`), as candidates."""
@@ -315,8 +372,10 @@ class Project:
         return dict(self.db.execute("""SELECT c.theme, COUNT(*) FROM candidates c JOIN documents d
                                        ON d.sha256 = c.document WHERE d.active = 1 GROUP BY c.theme"""))
 
-    def candidates(self, *, theme: str | None = None, institution: str | None = None) -> list[dict]:
-        """Candidates of the active documents, joined with their document, in reading order."""
+    def candidates(self, *, theme: str | None = None, institution: str | None = None,
+                   ids: Iterable[str] | None = None, at: tuple[str, int, int] | None = None) -> list[dict]:
+        """Candidates of the active documents, joined with their document, in reading order; `ids`:
+        only those; `at`: only those whose hit sentence starts there (document, page, start)."""
         query = """SELECT c.*, d.file, d.institution, d.year, b.name AS codebook_name, b.version AS codebook_version
                    FROM candidates c JOIN documents d ON d.sha256 = c.document
                    JOIN codebooks b ON b.sha256 = c.codebook WHERE d.active = 1"""
@@ -327,6 +386,13 @@ class Project:
         if institution:
             query += " AND d.institution = ?"
             args.append(institution)
+        if ids is not None:
+            ids = list(ids)
+            query += f" AND c.id IN ({', '.join('?' * len(ids))})"
+            args.extend(ids)
+        if at is not None:
+            query += " AND c.document = ? AND c.page = ? AND c.start = ?"
+            args.extend(at)
         query += " ORDER BY d.institution, d.year, d.file, c.page, c.start, c.theme"
         memo: dict[str, list] = {}
         return [_decode(dict(row), memo) for row in self.db.execute(query, args)]
@@ -502,6 +568,20 @@ def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict
 
 
 _RESULT = "result:"  # meta key prefix: the result digest of a document's stored candidates and passages
+
+
+def _store_terms(db: sqlite3.Connection, sha: str, terms: tuple[str, bytes, bytes] | None) -> None:
+    """A document's queue terms and evidence (None: it has none); terms with the digest already
+    stored are not written again (a codebook change mostly leaves the words alike)."""
+    if terms is None:
+        db.execute("DELETE FROM passage_terms WHERE document = ?", (sha,))
+        db.execute("DELETE FROM passage_evidence WHERE document = ?", (sha,))
+        return
+    digest, words, evidence = terms
+    row = db.execute("SELECT digest FROM passage_terms WHERE document = ?", (sha,)).fetchone()
+    if row is None or row[0] != digest:
+        db.execute("INSERT OR REPLACE INTO passage_terms(document, digest, terms) VALUES (?, ?, ?)", (sha, digest, words))
+    db.execute("INSERT OR REPLACE INTO passage_evidence(document, evidence) VALUES (?, ?)", (sha, evidence))
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:

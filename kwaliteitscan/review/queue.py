@@ -27,117 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CodebookError
-from ..files import write_cache
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
+from .features import (THEMES, Csr, DocumentTerms, Featurizer, assemble, document_terms, fast_path_fits,  # noqa: F401
+                       terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
 
-THEMES = ("acknowledgement", "goals", "monitoring", "social_norm", "professionals", "reporting_desk",
-          "informing_students", "objective_matching")
 FORMAT = "kwaliteitscan-queue-prior"
-_TOKEN = re.compile(r"\b\w\w+\b")
-
-
-# --------------------------------------------------------------------------- features
-
-
-def terms(item: Passage, prev: bool = True, heading: bool = True, pairs: bool = True) -> tuple[Counter, Counter, Counter]:
-    words = _TOKEN.findall(item.text.lower())
-    own = Counter(words + ([f"{a} {b}" for a, b in zip(words, words[1:])] if pairs else []))
-    own[f"k:{item.kind}"] += 1
-    pw = Counter("p:" + w for w in _TOKEN.findall(item.prev.lower())) if prev else Counter()
-    hw = Counter("h:" + w for w in _TOKEN.findall(item.heading.lower())) if heading else Counter()
-    return own, pw, hw
-
-
-class Featurizer:
-    """Sublinear tf-idf, each part (sentence, previous sentence, headings) scaled to unit length
-    and weighted; the rule evidence as one column per theme (`r:<theme>`)."""
-
-    def __init__(self, idf: dict[str, float], prev: float = 0.5, heading: float = 0.5, rules: float = 1.0,
-                 pairs: bool = True) -> None:
-        self.idf = dict(idf)
-        self.columns = {t: i for i, t in enumerate(self.idf)}
-        self.prev, self.heading, self.rules, self.pairs = prev, heading, rules, pairs
-        self.rule_cols = [self._col(f"r:{t}", 1.0) for t in THEMES]
-
-    def _col(self, term: str, idf: float) -> int:
-        if term not in self.columns:
-            self.columns[term] = len(self.columns)
-            self.idf[term] = idf
-        return self.columns[term]
-
-    @staticmethod
-    def fit_idf(items: list[Passage], min_df: int = 2, **kw) -> dict[str, float]:
-        df = Counter()
-        for it in items:
-            for part in terms(it, **kw):
-                df.update(part.keys())
-        n = len(items)
-        return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in sorted(df.items()) if d >= min_df}
-
-    def extend(self, items: list[Passage], min_df: int = 2) -> None:
-        """Add the project's own terms (df >= min_df in the project) as new columns (weight 0 in the prior)."""
-        n = len(items)
-        for t, d in sorted(Counter(t for it in items for part in self._terms(it) for t in part).items()):
-            if d >= min_df and t not in self.columns:
-                self._col(t, math.log((1 + n) / (1 + d)) + 1.0)
-
-    def _terms(self, it: Passage):
-        return terms(it, prev=self.prev > 0, heading=self.heading > 0, pairs=self.pairs)
-
-    @property
-    def width(self) -> int:
-        return len(self.columns)
-
-    def transform(self, items: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR triplet (indptr, indices, data)."""
-        indptr, indices, data = [0], [], []
-        cols, idf = self.columns, self.idf
-        for it in items:
-            row: dict[int, float] = {}
-            for part, scale in zip(self._terms(it), (1.0, self.prev, self.heading)):
-                vec = {cols[t]: (1.0 + math.log(c)) * idf[t] for t, c in part.items() if t in cols}
-                norm = math.sqrt(sum(v * v for v in vec.values()))
-                if norm and scale:
-                    for k, v in vec.items():
-                        row[k] = row.get(k, 0.0) + scale * v / norm
-            if self.rules:
-                for k, v in zip(self.rule_cols, it.prior):
-                    if v:
-                        row[k] = self.rules * v
-            for k in sorted(row):
-                indices.append(k)
-                data.append(row[k])
-            indptr.append(len(indices))
-        return np.array(indptr, np.int64), np.array(indices, np.int64), np.array(data, np.float64)
-
-
-class Csr:
-    """A sparse matrix as numpy arrays, with the two products the queue needs."""
-
-    def __init__(self, triplet, width: int) -> None:
-        self.indptr, self.indices, self.data = triplet
-        self.n, self.width = len(self.indptr) - 1, width
-        self.rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-
-    def take(self, rows: np.ndarray) -> "Csr":
-        starts, ends = self.indptr[rows], self.indptr[rows + 1]
-        lengths = ends - starts
-        idx = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)]) if len(rows) else np.zeros(0, np.int64)
-        return Csr((np.concatenate([[0], np.cumsum(lengths)]), self.indices[idx], self.data[idx]), self.width)
-
-    def dot(self, w: np.ndarray) -> np.ndarray:
-        """X @ w for w of shape (width, T)."""
-        out = np.empty((self.n, w.shape[1]))
-        for t in range(w.shape[1]):
-            out[:, t] = np.bincount(self.rows, weights=self.data * w[self.indices, t], minlength=self.n)
-        return out
-
-    def tdot(self, g: np.ndarray) -> np.ndarray:
-        """X.T @ g for g of shape (n, T)."""
-        out = np.empty((self.width, g.shape[1]))
-        for t in range(g.shape[1]):
-            out[:, t] = np.bincount(self.indices, weights=self.data * g[self.rows, t], minlength=self.width)
-        return out
 
 
 # --------------------------------------------------------------------------- the bundled prior
@@ -215,6 +109,24 @@ def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
 
+@dataclass
+class Columns:
+    """What the queue needs of the passages besides their features, column by column: keys, the
+    document of each (as any array of equal values per document) and the rule evidence (n x themes)."""
+
+    keys: list[str]
+    documents: np.ndarray
+    priors: np.ndarray
+
+    @classmethod
+    def of(cls, items: list[Passage]) -> "Columns":
+        codes: dict[str, int] = {}
+        documents = np.fromiter((codes.setdefault(it.document, len(codes)) for it in items), np.int64, len(items))
+        priors = np.array([it.prior for it in items], np.float64).reshape(len(items), len(items[0].prior) if items
+                                                                          else len(THEMES))
+        return cls([it.key for it in items], documents, priors)
+
+
 class Queue:
     """All items of a project, the bundled prior and the project's decisions.
 
@@ -222,13 +134,19 @@ class Queue:
     (a confirmed, moved or added theme is in the set; an empty set is a rejection).
     """
 
-    def __init__(self, items: list[Passage], prior: Prior, *, l2: float = 2.0, iters: int = 30,
+    def __init__(self, items, prior: Prior, *, l2: float = 2.0, iters: int = 30,
                  neighbour: float = 1.5, nb_weight: float = 1.0, extend_vocab: bool = True,
-                 features: tuple | None = None) -> None:
-        self.items = list(items)
-        self.index = {it.key: i for i, it in enumerate(self.items)}
+                 features: tuple | None = None, prior_product: np.ndarray | None = None) -> None:
+        """`items`: the passages (a list of Passage), or their Columns together with `features`;
+        `prior_product`: the features times the prior's weights, when they were computed together."""
+        self.items = items if isinstance(items, Columns) else list(items)
+        columns = items if isinstance(items, Columns) else Columns.of(self.items)
+        self.keys, self.n = columns.keys, len(columns.keys)
+        self.index = dict(zip(self.keys, range(self.n)))
+        #: passages with rule evidence (a candidate's sentence or its continuation): the stopping rules' minimum
+        self.n_rules = int((columns.priors.max(1, initial=0.0) >= CONTINUATION).sum())
         self.prior = prior
-        if features is None:  # (CSR triplet, width): what features() returns, e.g. from a cache
+        if features is None:  # (CSR triplet, width): what features() returns, e.g. from features.assemble
             features = self.features(self.items, prior, extend_vocab)
         triplet, width = features
         self.x = Csr(triplet, width)
@@ -239,12 +157,14 @@ class Queue:
             self.pos_counts, self.neg_counts = np.zeros_like(self.w0), np.zeros_like(self.w0)
             self.base = None
         else:
-            self.base = self.x.dot(self.w0) + prior.bias  # the prior's logits, computed once
+            if prior_product is None:
+                prior_product = self.x.dot(self.w0)
+            self.base = prior_product + prior.bias  # the prior's logits, computed once
         self.l2, self.iters, self.neighbour_lift, self.nb_weight = l2, iters, neighbour, nb_weight
         self.decisions: dict[int, frozenset[str]] = {}
         self.delta = np.zeros((width, len(THEMES)))
         self.delta_b = np.zeros(len(THEMES))
-        self.doc_order = self._neighbours()
+        self.doc_order = self._neighbours(columns.documents)
         self._logits = None
 
     @staticmethod
@@ -257,12 +177,11 @@ class Queue:
             f.extend(items)
         return f.transform(items), f.width
 
-    def _neighbours(self):
-        prev_ = np.full(len(self.items), -1)
-        next_ = np.full(len(self.items), -1)
-        for i in range(1, len(self.items)):
-            if self.items[i].document == self.items[i - 1].document:
-                prev_[i], next_[i - 1] = i - 1, i
+    def _neighbours(self, documents: np.ndarray):
+        prev_ = np.full(self.n, -1)
+        next_ = np.full(self.n, -1)
+        same = np.flatnonzero(documents[1:] == documents[:-1]) + 1  # i: passage i-1 is in i's document
+        prev_[same], next_[same - 1] = same - 1, same
         return prev_, next_
 
     # ---- decisions and learning
@@ -322,10 +241,10 @@ class Queue:
                 w = np.log(pos / pos.sum(0)) - np.log(neg / neg.sum(0))
                 z = self.x.dot(w) + self.prior.bias
             else:
-                cols = np.flatnonzero(np.abs(self.delta).sum(1))
+                cols = np.abs(self.delta).sum(1) != 0
                 z = self.base + self.delta_b
-                if len(cols):
-                    z = z + self.x.dot(self.delta)
+                if cols.any():  # the correction lives on the columns of the decided passages
+                    z = z + self.x.dot(self.delta, only=cols)
             if self.neighbour_lift and self.decisions:
                 prev_, next_ = self.doc_order
                 lift = np.zeros_like(z)
@@ -343,7 +262,7 @@ class Queue:
         return _sigmoid(self.logits())
 
     def pending(self) -> np.ndarray:
-        mask = np.ones(len(self.items), bool)
+        mask = np.ones(self.n, bool)
         if self.decisions:
             mask[np.fromiter(self.decisions, int)] = False
         return np.flatnonzero(mask)
@@ -357,7 +276,7 @@ class Queue:
         order = np.lexsort((todo, -score))  # ties: reading order (deterministic)
         if limit is not None:
             order = order[:limit]
-        return [(self.items[todo[k]].key, THEMES[best[k]], float(score[k])) for k in order]
+        return [(self.keys[todo[k]], THEMES[best[k]], float(score[k])) for k in order]
 
     def next_index(self) -> int:
         p = self.probabilities()
@@ -388,10 +307,10 @@ def stop_consecutive(queue: Queue, history: list[frozenset[str]], run: int = 50,
     """Stop after `run` consecutive rejected items, once at least `minimum` x the rule candidates
     (items with a HIT/WEAK_HIT/CONTINUATION prior) have been read. Remaining is estimated by the
     rate of the last `run` items times what is pending (+0.5: the rule of three's cousin)."""
-    n_rules = sum(1 for it in queue.items if max(it.prior) >= CONTINUATION)
+    n_rules = queue.n_rules
     last = history[-run:]
     streak = len(last) == run and not any(last)
-    pending = len(queue.items) - len(history)
+    pending = queue.n - len(history)
     found = queue.found()
     rate = np.array([sum(t in h for h in last) for t in THEMES], float)
     remaining = (rate + 0.5 / len(THEMES)) / max(len(last), 1) * pending
@@ -406,7 +325,7 @@ def stop_estimate(queue: Queue, history: list[frozenset[str]], target: float = 0
     """Stop when the model's expected number of relevant item-theme pairs in the unread tail
     (sum of calibrated probabilities, times `scale`) leaves an estimated recall >= target, per
     theme and overall, once `minimum` x the rule candidates have been read."""
-    n_rules = sum(1 for it in queue.items if max(it.prior) >= CONTINUATION)
+    n_rules = queue.n_rules
     todo = queue.pending()
     remaining = queue.probabilities()[todo].sum(0) * scale
     found = queue.found()
@@ -422,7 +341,7 @@ def stop_knee(queue: Queue, history: list[frozenset[str]], ratio: float = 6.0, m
     """Cormack & Grossman's knee method on the gain curve (relevant items found against items read):
     stop when the slope before the knee is at least `ratio` times the slope after it, and at least
     `after` items have been read past the knee."""
-    n_rules = sum(1 for it in queue.items if max(it.prior) >= CONTINUATION)
+    n_rules = queue.n_rules
     gains = np.cumsum([bool(h) for h in history])
     s = len(history)
     found = queue.found()
@@ -436,7 +355,7 @@ def stop_knee(queue: Queue, history: list[frozenset[str]], ratio: float = 6.0, m
     rho = (rk / k) / ((r - rk + 1) / max(s - k, 1))
     stop_all = rho >= ratio and s - k >= after and s >= minimum * n_rules
     slope_after = (r - rk + 1) / max(s - k, 1)
-    pending = len(queue.items) - s
+    pending = queue.n - s
     share = found / max(found.sum(), 1)
     remaining = share * slope_after * pending * 0.1  # a rough tail, the rule decides on rho alone
     return _result(found, remaining, [stop_all] * len(THEMES), stop_all)
@@ -584,43 +503,43 @@ class ReviewQueue:
     Only this coder's decisions count, so blind double coding holds.
     """
 
-    def __init__(self, project, coder: str, book, *, institution: str | None = None, prior: Prior | None = None,
-                 candidates: list[dict] | None = None):
-        """`candidates`: the project's candidates of `institution` (every theme), when the caller has
-        read them already (reading 46k of them takes a second)."""
+    def __init__(self, project, coder: str, book, *, institution: str | None = None, prior: Prior | None = None):
+        """Opening reads each passage's key and rule evidence and the terms stored with its document
+        (review/features.py); a passage's text and its candidates are read when it is looked at."""
         from ..project.store import passage_of
 
         self.project, self.coder, self.book = project, coder, book
-        rows = project.passages(institution=institution)
-        self.rows = {r["key"]: r for r in rows}
-        self.passages = [Passage(r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"],
-                                 r["text"], r["prev"], r["heading"], r["prior"]) for r in rows]
         prior = prior or bundled_prior(book)
-        self.queue = Queue(self.passages, prior, features=_cached_features(self.passages, prior))
-        self.by_hit: dict[str, list[dict]] = {}
-        spans = {(r["document"], r["page"], r["start"]): r["key"] for r in rows}
-        if candidates is None:
-            candidates = project.candidates(institution=institution)
-        self.candidates = {c["id"]: c for c in candidates}
-        for cand in self.candidates.values():
-            key = spans.get((cand["document"], cand["page"], cand["start"]))
-            if key:
-                self.by_hit.setdefault(key, []).append(cand)
+        per_document = project.passage_counts(institution=institution)
+        self.documents = [sha for sha, _ in per_document]
+        #: the document of each passage, as an index into self.documents
+        self.document_of = np.repeat(np.arange(len(per_document)), [n for _, n in per_document])
+        keys, priors, features = _features(project, per_document, prior)
+        self.queue = Queue(Columns(keys, self.document_of, priors), prior, features=features[:2],
+                           prior_product=features[2] if len(features) > 2 else None)
+        self.rows = _Rows(project, self.queue.index)
         labels: dict[str, set[str]] = {}
-        for cid, row in project.latest_decisions(coder).items():
-            key = passage_of(cid)
-            cand = self.candidates.get(cid)
-            if key is None and cand is not None:
-                key = spans.get((cand["document"], cand["page"], cand["start"]))
+        decided = project.latest_decisions(coder)
+        # a decision on a rule candidate teaches the passage that holds its hit sentence
+        hit = dict(_chunked(lambda ids: project.hit_passages(ids).items(),
+                            [cid for cid in decided if passage_of(cid) is None]))
+        for cid, row in decided.items():
+            key = passage_of(cid) or hit.get(cid)
             if key is None or key not in self.rows:
                 continue
             slot = labels.setdefault(key, set())
             if row["decision"] == "confirmed":
                 slot.add(row["theme"])
+        self.rows.fetch(labels)
         for key in sorted(labels, key=lambda k: self.rows[k]["ord"]):
             self.queue.decide(key, labels[key], refit=False)
         self.queue.refit()
         self.history = [frozenset(labels[k]) for k in labels]
+
+    @property
+    def keys(self) -> list[str]:
+        """Every passage's key, in the queue's (reading) order."""
+        return self.queue.keys
 
     def teach(self, key: str, themes) -> None:
         """What the coder just decided on passage `key` (the themes it carries; none: rejected)."""
@@ -652,9 +571,9 @@ class ReviewQueue:
         return Ranked(self, todo[order], best[order], score[order])
 
     def _item(self, index: int, theme_index: int, score: float) -> dict:
-        row = self.rows[self.passages[index].key]
+        row = self.rows[self.queue.keys[index]]
         proposed = THEMES[theme_index]
-        hits = self.by_hit.get(row["key"], [])
+        hits = self.project.candidates(at=(row["document"], row["page"], row["start"]))
         cand = next((c for c in hits if c["theme"] == proposed), hits[0] if hits else None)
         return (dict(cand, queue_score=score, passage_key=row["key"]) if cand
                 else self._as_candidate(row, proposed, score))
@@ -699,24 +618,70 @@ class Ranked:
         return (self[k] for k in range(len(self)))
 
 
-def _cached_features(passages: list[Passage], prior: Prior) -> tuple:
-    """Queue.features, kept in the cache folder by a hash of the passages (keys and evidence) and of
-    the prior, so opening the same project again skips the featurising."""
-    import hashlib
+def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.ndarray, tuple]:
+    """The passages' keys, their rule evidence (passages x themes) and the queue's feature matrix
+    (with the prior's logits), from what is stored with each document (features.assemble); a
+    document without it (coded before it was stored) gets it now, and keeps it when the project
+    can be written. A prior that wants other terms than are stored is featurised in full."""
+    from ..errors import ProjectError
 
-    from ..extract.extractor import default_cache_dir
+    def passages(sha):
+        return [Passage(r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"], r["text"],
+                        r["prev"], r["heading"], r["prior"]) for r in project.passages(document=sha)]
 
-    digest = hashlib.sha256(repr(sorted((prior.meta or {}).items())).encode())
-    digest.update(str(prior.featurizer.width).encode() + prior.bias.tobytes())
-    for p in passages:
-        digest.update(f"{p.key}|{p.prior}|".encode())
-    path = default_cache_dir() / "queue" / f"{digest.hexdigest()[:32]}.npz"
-    try:
-        with np.load(path) as data:
-            return (data["indptr"], data["indices"], data["data"]), int(data["width"])
-    except (OSError, ValueError, KeyError):
-        pass
-    (indptr, indices, data), width = Queue.features(passages, prior)
-    write_cache(path, lambda tmp: np.savez(tmp, indptr=indptr, indices=indices, data=data, width=np.array(width)),
-                suffix=".npz")  # a cache that cannot be written only costs time
-    return (indptr, indices, data), width
+    if not fast_path_fits(prior):
+        items = [p for sha, _ in per_document for p in passages(sha)]
+        return [p.key for p in items], Columns.of(items).priors, Queue.features(items, prior)
+    stored = project.passage_terms()
+    docs = []
+    for sha, n in per_document:
+        try:
+            terms = DocumentTerms(*stored[sha])
+            if terms.n != n or terms.priors.shape[1] != len(THEMES):
+                raise ValueError("stored for other passages")
+        except (KeyError, ValueError, TypeError, EOFError):
+            items = passages(sha)
+            blob = with_evidence(document_terms(items), items)
+            try:
+                project.save_passage_terms(sha, blob)
+            except ProjectError:  # opened read-only (export): only the next opening costs the time again
+                pass
+            terms = DocumentTerms(*blob[1:])
+        docs.append(terms)
+    keys = [k for d in docs for k in d.keys]
+    priors = np.concatenate([d.priors for d in docs]) if docs else np.zeros((0, len(THEMES)))
+    return keys, priors, assemble(docs, priors, prior, times=prior.weights if prior.kind == "lr" else None)
+
+
+def _chunked(read, items: list, size: int = 500) -> list:
+    """read(part) over `items` in parts of `size` (SQLite limits the parameters of one statement)."""
+    return [row for k in range(0, len(items), size) for row in read(items[k:k + size])]
+
+
+class _Rows:
+    """Stored passages by key (Project.passages rows), read when asked for and kept."""
+
+    def __init__(self, project, index: dict[str, int]) -> None:
+        self._project, self._index, self._rows = project, index, {}
+
+    def __contains__(self, key) -> bool:
+        return key in self._index
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self):
+        return iter(self._index)
+
+    def __getitem__(self, key: str) -> dict:
+        if key not in self._index:
+            raise KeyError(key)
+        if key not in self._rows:
+            self.fetch([key])
+        return self._rows[key]
+
+    def fetch(self, keys) -> None:
+        """Read the rows of `keys` (those not read yet) in one go."""
+        todo = [k for k in keys if k not in self._rows and k in self._index]
+        for row in _chunked(lambda part: self._project.passages(keys=part), todo):
+            self._rows[row["key"]] = row

@@ -52,20 +52,28 @@ class ReviewSession:
     def __post_init__(self) -> None:
         if not self.coder or self.coder.startswith("@"):
             raise ValueError("a coder name is needed (and may not start with '@')")
-        candidates = self.project.candidates(theme=self.theme, institution=self.institution)
-        self.all = candidates
+        self._all = None
+        if self.book is not None and not self.resolve_coders:
+            from .queue import ReviewQueue
+
+            # the queue reads candidates as their passages come up, not all of them at the start
+            self.worklist = ReviewQueue(self.project, self.coder, self.book, institution=self.institution)
+            self.queue = _Joined([], self.worklist.items(theme=self.theme))
+            self.total = len(self.worklist.keys)
+            return
+        candidates = self.all
         if self.resolve_coders:
             candidates = [c for c in candidates if c["id"] in self.disagreements()]
         decided = self._decided()
         self.queue = [c for c in candidates if c["id"] not in decided]
         self.total = len(candidates)
-        if self.book is not None and not self.resolve_coders:
-            from .queue import ReviewQueue
 
-            self.worklist = ReviewQueue(self.project, self.coder, self.book, institution=self.institution,
-                                        candidates=None if self.theme else [dict(c) for c in self.all])
-            self.queue = _Joined([], self.worklist.items(theme=self.theme))
-            self.total = len(self.worklist.passages)
+    @property
+    def all(self) -> list[dict]:
+        """The session's candidates (its theme and institution), read when first needed."""
+        if self._all is None:
+            self._all = self.project.candidates(theme=self.theme, institution=self.institution)
+        return self._all
 
     @property
     def role(self) -> str:

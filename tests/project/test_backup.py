@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from kwaliteitscan.cli import app
 from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.project import Project
+from kwaliteitscan.project.store import SCHEMA_VERSION
 
 from ..conftest import DATA_DIR
 
@@ -45,12 +46,14 @@ def test_backup_on_request(tmp_path, make_pdf):
 def test_a_migration_backs_up_a_project_with_decisions_first(tmp_path, make_pdf):
     folder, db = _coded(tmp_path, make_pdf)
     connection = sqlite3.connect(db)
-    connection.execute("DROP TABLE passages")  # as a project written by the previous version (schema 3)
+    connection.execute("DROP TABLE passage_terms")
+    connection.execute("DROP TABLE passage_evidence")  # as a project written by an earlier version (schema 3)
+    connection.execute("DROP TABLE passages")
     connection.execute("PRAGMA user_version=3")
     connection.commit()
     connection.close()
     with Project(db) as project:
-        assert project.backup_path is not None and "before-schema-4" in project.backup_path.name
+        assert project.backup_path is not None and f"before-schema-{SCHEMA_VERSION}" in project.backup_path.name
     assert _decisions(project.backup_path) == 1
 
 

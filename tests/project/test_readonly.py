@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from kwaliteitscan.cli import app
 from kwaliteitscan.pipeline.code import code_corpus
 from kwaliteitscan.project import open_project
-from kwaliteitscan.project.store import Project
+from kwaliteitscan.project.store import SCHEMA_VERSION, Project
 
 from ..conftest import DATA_DIR
 
@@ -66,13 +66,15 @@ def test_a_readonly_project_refuses_writes(coded):
 def test_an_older_project_opened_to_read_is_brought_up_to_date_first(coded):
     db = coded / "kwaliteitscan.sqlite"
     connection = sqlite3.connect(db)
+    connection.execute("DROP TABLE passage_terms")
+    connection.execute("DROP TABLE passage_evidence")  # schema 3 had neither
     connection.execute("DROP TABLE passages")
     connection.execute("PRAGMA user_version=3")
     connection.close()
     result = runner.invoke(app, ["report", str(coded)])
     assert result.exit_code == 0, result.output
-    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 4
-    assert list(coded.glob("kwaliteitscan.backup-before-schema-4-*"))  # it held decisions
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert list(coded.glob(f"kwaliteitscan.backup-before-schema-{SCHEMA_VERSION}-*"))  # it held decisions
 
 
 @contextmanager

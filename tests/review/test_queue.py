@@ -275,16 +275,3 @@ def test_a_review_key_adds_a_theme_to_the_passage_on_screen(tmp_path, coded_sour
         plain = ReviewSession(project, "fay", codebook_version="t")  # candidates only: no passage key to add to
         with pytest.raises(ValueError, match="review queue"):
             plain.add_theme(other)
-
-
-def test_the_queue_features_are_cached_and_give_the_same_order(tmp_path, coded_source, monkeypatch):
-    from kwaliteitscan.project import Project
-    from kwaliteitscan.review.queue import ReviewQueue
-
-    monkeypatch.setenv("KWALITEITSCAN_CACHE", str(tmp_path / "cache"))
-    folder, db = coded_source
-    with Project(db) as project:
-        first = [c["id"] for c in ReviewQueue(project, "eva", load_codebook()).items()]
-        assert len(list((tmp_path / "cache" / "queue").glob("*.npz"))) == 1
-        again = [c["id"] for c in ReviewQueue(project, "eva", load_codebook()).items()]
-    assert first == again
