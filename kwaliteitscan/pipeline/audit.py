@@ -47,7 +47,7 @@ def audit_file(file: Path | str, codebook: Path | str | Codebook | None = None, 
     if not file.is_file():
         raise InputError(f"{file}: no such PDF or Word file")
     with tempfile.TemporaryDirectory(prefix="kwaliteitscan-audit-") as tmp:
-        summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1, ocr=ocr)
+        summary = code_corpus(file, codebook, Path(tmp) / "audit.sqlite", jobs=1, ocr=ocr, queue_terms=False)
         if summary.failed:
             raise InputError(summary.failed[0][1])
         for name, warning in summary.warnings if on_warning else ():

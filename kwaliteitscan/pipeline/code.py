@@ -88,12 +88,14 @@ def _restricted(codebook: Codebook, keys: frozenset[str]) -> Matcher:
 
 
 def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None,
-             stored: str | None = None) -> tuple[list[Candidate] | None, list[Passage] | None, str, bytes | None]:
+             stored: str | None = None, queue_terms: bool = True,
+             ) -> tuple[list[Candidate] | None, list[Passage] | None, str, bytes | None]:
     """Segment (from cache when possible) and match one document: (its candidates, all its passages,
     the digest of what they were computed from, the passages' terms for the review queue). The
     patterns an earlier run looked for in this document are not looked for again (match/reuse.py);
     when the digest comes out as `stored` (the project's), the stored candidates and passages are
-    what coding would give, and (None, None, digest, None) says so without computing them."""
+    what coding would give, and (None, None, digest, None) says so without computing them.
+    `queue_terms` False: no terms (a throw-away project that no queue opens, as an audit's)."""
     full = _matcher(codebook)
     path = hits_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine))
     earlier = load_hits(path)
@@ -122,6 +124,8 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     hits = matcher.hits()
     if hits is not None:
         store_hits(path, hits)
+    if not queue_terms:
+        return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name), None
     # the passages' terms for the review queue, counted here in the worker so opening `review` stays quick
     terms = with_evidence(cached_document_terms(passages, terms_path(cache_path(doc.sha256, pipeline, cache_root,
                                                                                 doc.engine))), passages)
@@ -140,9 +144,9 @@ def _init_worker(book: Codebook) -> None:
 
 
 def _task(args) -> tuple[str, tuple | None, str | None]:
-    doc, pipeline, cache_root, stored = args
+    doc, pipeline, cache_root, stored, queue_terms = args
     try:
-        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root, stored), None
+        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root, stored, queue_terms), None
     except CodebookError:  # a pattern stopped by its time budget: the whole run stops, naming it
         raise
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
@@ -154,9 +158,11 @@ def _task(args) -> tuple[str, tuple | None, str | None]:
 
 def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = None, db: Path | str | None = None,
                 *, jobs: int = 2, engine: str = "pdfium", cache: Cache | None = None,
-                on_event: Callable[[str, str], None] | None = None, ocr: bool = False) -> CodingSummary:
+                on_event: Callable[[str, str], None] | None = None, ocr: bool = False,
+                queue_terms: bool = True) -> CodingSummary:
     """Code every PDF and Word file of `corpus` (a folder, or one file) and store the candidates in
-    the project; `ocr` reads the pages without a text layer with Tesseract."""
+    the project; `ocr` reads the pages without a text layer with Tesseract. `queue_terms` False
+    leaves out the review queue's terms (a project no queue opens; a queue opened on it counts them)."""
     started = time.perf_counter()
     corpus = Path(corpus)
     if not corpus.exists():
@@ -223,7 +229,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
         project.deactivate_missing({o.document.sha256 for o in outcomes if o.document})
         mark = time.perf_counter()
         stored = project.results() if engines else {}
-        for doc, entry, coded, error in _code_all(todo, book, pipeline, cache.root, jobs, stored):
+        for doc, entry, coded, error in _code_all(todo, book, pipeline, cache.root, jobs, stored, queue_terms):
             if error:
                 summary.failed.append((doc.document, error))
                 notify("failed", error)
@@ -273,14 +279,15 @@ def _duplicate_note(first: Entry, copy: Entry) -> str:
             "remove the copy, or replace it with the agenda it should be")
 
 
-def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int, stored: dict[str, str]):
+def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int, stored: dict[str, str],
+              queue_terms: bool = True):
     if not todo:
         return
-    tasks = [(doc, pipeline, cache_root, stored.get(doc.sha256)) for doc, _ in todo]
+    tasks = [(doc, pipeline, cache_root, stored.get(doc.sha256), queue_terms) for doc, _ in todo]
     if len(tasks) <= 1 or jobs <= 1:
         for doc, entry in todo:
             try:
-                yield doc, entry, code_one(doc, book, pipeline, cache_root, stored.get(doc.sha256)), None
+                yield doc, entry, code_one(doc, book, pipeline, cache_root, stored.get(doc.sha256), queue_terms), None
             except CodebookError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
