@@ -41,6 +41,7 @@ STAGES = [
     ("segmenting (spaCy tokenizer + rules)", ("segment",)),
     ("matching the codebook", ("code_document",)),
     ("passages for the review queue", ("passages_of",)),
+    ("the review queue's terms", ("cached_document_terms", "with_evidence")),
     ("caches written by the workers", ("store_cached", "store_hits")),
     ("coding worker: other (results to the main process)", ("_task",)),
     ("main: loading spaCy", ("load_pipeline",)),
