@@ -235,9 +235,10 @@ def render_audit_markdown(audit: Audit) -> str:
     if not audit.gaps:
         out += ["Het programma vond geen verbeterpunten.", ""]
     for n, gap in enumerate(audit.gaps, start=1):
-        out += [f"### {n}. {md_escape(gap.title)}", "", md_escape(gap.advice), "", f"*{gap.finding}*", ""]
-        if gap.reason:
+        out += [f"### {n}. {md_escape(gap.title)}", "", md_escape(gap.advice), ""]
+        if gap.reason:  # before the finding, so "Dit staat er:" stands right above the quotes
             out += [f"Waarom: {md_escape(gap.reason)}.", ""]
+        out += [f"*{gap.finding}*", ""]
         for q in gap.quotes:
             mark = " (spreekt de aanpak tegen)" if q.against else ""
             out.append(f"> {md_escape(q.text)}  \n> — p. {q.page}{mark}")
@@ -274,9 +275,9 @@ def render_audit_terminal(audit: Audit, console) -> None:
     for n, gap in enumerate(audit.gaps, start=1):
         console.print(Text(f"\n{n}. {clean(gap.title)}", style="bold"))
         say(gap.advice)
-        say(gap.finding, style="italic")
-        if gap.reason:
+        if gap.reason:  # before the finding, so "Dit staat er:" stands right above the quotes
             say(f"Waarom: {gap.reason}.")
+        say(gap.finding, style="italic")
         for q in gap.quotes:
             mark = " (spreekt de aanpak tegen)" if q.against else ""
             say(f"“{q.text}” (p. {q.page}){mark}", 5, "dim")

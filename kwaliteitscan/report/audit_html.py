@@ -81,8 +81,9 @@ def render_audit_html(audit) -> str:
             themes = ", ".join(gap.themes)
             parts.append(f"<li class=\"punt\"><h3>{esc(gap.title)}</h3>"
                          + (f"<p class=\"thema\">Thema: {esc(themes)}</p>" if themes != gap.title else "")
-                         + f"<p>{esc(gap.advice)}</p><p class=\"{finding}\">{esc(gap.finding)}</p>"
+                         + f"<p>{esc(gap.advice)}</p>"
                          + (f"<p class=\"reden\">Waarom: {esc(gap.reason)}.</p>" if gap.reason else "")
+                         + f"<p class=\"{finding}\">{esc(gap.finding)}</p>"
                          + "".join(_quote(q) for q in gap.quotes) + "</li>\n")
         parts.append("</ol>\n")
     parts.append("</section>\n<section id=\"orde\">\n<h2>Wat is in orde</h2>\n")
