@@ -76,3 +76,17 @@ def test_ids_are_stable_and_depend_on_content(matcher, nlp):
     text = "Wij erkennen dat stagediscriminatie een probleem is."
     assert [c.id for c in code(text, matcher, nlp)] == [c.id for c in code(text, matcher, nlp)]
     assert code(text, matcher, nlp)[0].id != code("Inleiding. " + text, matcher, nlp)[0].id
+
+
+def test_students_who_no_longer_search_themselves_are_no_evidence_against_matching(nlp):
+    """Codebook 1.9.1: `self_search` (students search, the company chooses) counts against matching,
+    but 'Eerstejaars solliciteren niet meer zelf' says the school now matches: seen as the first item
+    of the demo's review queue, read as a refusal."""
+    bundled = Matcher(load_codebook())
+    section = "4.2 Stagematching\n\nBij Dierverzorging zijn we in 2024 begonnen met stagematching. {}"
+    against = [c for c in code(section.format("Eerstejaars solliciteren niet meer zelf."), bundled, nlp)
+               if c.theme == "objective_matching" and c.polarity == "negative"]
+    assert against == []
+    still = [c for c in code(section.format("Studenten solliciteren in principe zelf bij een leerbedrijf."),
+                             bundled, nlp) if c.theme == "objective_matching" and c.polarity == "negative"]
+    assert [c.sentence for c in still] == ["Studenten solliciteren in principe zelf bij een leerbedrijf."]
