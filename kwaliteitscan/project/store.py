@@ -305,17 +305,8 @@ class Project:
         query = """SELECT p.*, d.file, d.institution, d.year, d.codebook, b.name AS codebook_name,
                    b.version AS codebook_version FROM passages p JOIN documents d ON d.sha256 = p.document
                    LEFT JOIN codebooks b ON b.sha256 = d.codebook WHERE d.active = 1"""
-        args: list = []
-        if institution:
-            query += " AND d.institution = ?"
-            args.append(institution)
-        if document:
-            query += " AND p.document = ?"
-            args.append(document)
-        if keys is not None:
-            keys = list(keys)
-            query += f" AND p.key IN ({', '.join('?' * len(keys))})"
-            args.extend(keys)
+        query, args = _filtered(query, [("d.institution = ?", [institution] if institution else None),
+                                        ("p.document = ?", [document] if document else None), _in("p.key", keys)])
         query += " ORDER BY d.institution, d.year, d.file, p.ord"
         rows = [dict(row) for row in self.db.execute(query, args)]
         priors: dict[str, tuple] = {}  # most passages share a prior (all zeros): each is parsed once
@@ -379,20 +370,9 @@ class Project:
         query = """SELECT c.*, d.file, d.institution, d.year, b.name AS codebook_name, b.version AS codebook_version
                    FROM candidates c JOIN documents d ON d.sha256 = c.document
                    JOIN codebooks b ON b.sha256 = c.codebook WHERE d.active = 1"""
-        args: list = []
-        if theme:
-            query += " AND c.theme = ?"
-            args.append(theme)
-        if institution:
-            query += " AND d.institution = ?"
-            args.append(institution)
-        if ids is not None:
-            ids = list(ids)
-            query += f" AND c.id IN ({', '.join('?' * len(ids))})"
-            args.extend(ids)
-        if at is not None:
-            query += " AND c.document = ? AND c.page = ? AND c.start = ?"
-            args.extend(at)
+        query, args = _filtered(query, [("c.theme = ?", [theme] if theme else None),
+                                        ("d.institution = ?", [institution] if institution else None), _in("c.id", ids),
+                                        ("c.document = ? AND c.page = ? AND c.start = ?", at)])
         query += " ORDER BY d.institution, d.year, d.file, c.page, c.start, c.theme"
         memo: dict[str, list] = {}
         return [_decode(dict(row), memo) for row in self.db.execute(query, args)]
@@ -582,6 +562,25 @@ def _store_terms(db: sqlite3.Connection, sha: str, terms: tuple[str, bytes, byte
     if row is None or row[0] != digest:
         db.execute("INSERT OR REPLACE INTO passage_terms(document, digest, terms) VALUES (?, ?, ?)", (sha, digest, words))
     db.execute("INSERT OR REPLACE INTO passage_evidence(document, evidence) VALUES (?, ?)", (sha, evidence))
+
+
+def _filtered(query: str, conditions: list[tuple[str, Iterable | None]]) -> tuple[str, list]:
+    """`query` (which has a WHERE) with " AND condition" for each condition that has values (None:
+    left out), and the values for its placeholders in order."""
+    args: list = []
+    for condition, values in conditions:
+        if values is not None:
+            query += f" AND {condition}"
+            args.extend(values)
+    return query, args
+
+
+def _in(column: str, values: Iterable | None) -> tuple[str, list | None]:
+    """A `column IN (...)` condition for _filtered (None: no such filter)."""
+    if values is None:
+        return "", None
+    values = list(values)
+    return f"{column} IN ({', '.join('?' * len(values))})", values
 
 
 def _candidate_row(c: Candidate, codebook_sha: str) -> tuple:
