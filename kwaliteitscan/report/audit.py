@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..version import __version__
-from .labels import cut_at_word
+from .labels import cut_at_sentence
 from .model import STATUS_NL, Evidence, InstitutionReport, Report, rule_themes
 
 #: quotes per gap and their length in characters (cut at a word): two or three A4 pages in print
@@ -139,7 +139,7 @@ class Audit:
 
 
 def _quote(e: Evidence) -> Quote:
-    return Quote(e.document, e.page, cut_at_word(e.text, QUOTE_WIDTH), e.polarity == "negative")
+    return Quote(e.document, e.page, cut_at_sentence(e.text, QUOTE_WIDTH), e.polarity == "negative")
 
 
 def _counted(inst: InstitutionReport, theme: str) -> list[Evidence]:

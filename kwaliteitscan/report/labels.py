@@ -35,3 +35,21 @@ def cut_at_word(text: str, width: int = 240) -> str:
         return text
     cut = text[:width + 1].rsplit(" ", 1)[0] if " " in text[:width + 1] else text[:width]
     return cut.rstrip(",;:") + " …"
+
+
+def cut_at_sentence(text: str, width: int = 240, reach: int = 120) -> str:
+    """`text` on one line, cut where a sentence ends: the sentence the cut falls in is kept whole
+    when it ends within `reach` characters after `width`, else left out when what comes before it
+    fills at least half the width; only otherwise cut at a word (cut_at_word). The words that
+    decide what a sentence says often stand at its end ("... voegen wij aan het programma niet
+    toe"), so half a sentence can say the opposite of the whole."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= width:
+        return flat
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s|$)", flat[:width + reach + 1])]
+    after = [e for e in ends if e > width]
+    before = [e for e in ends if width // 2 <= e <= width]
+    stop = after[0] if after else before[-1] if before else None
+    if stop is None:
+        return cut_at_word(flat, width)
+    return flat[:stop] if stop >= len(flat) else flat[:stop] + " …"

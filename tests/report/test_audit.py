@@ -190,3 +190,20 @@ def test_audit_html_prints_to_two_or_three_a4_pages(noordkust, tmp_path):
     finally:
         doc.close()
     assert "Wat kan er beter?" in text and "Hoe dit rapport is gemaakt" in text
+
+
+def test_a_quote_is_cut_where_a_sentence_ends_so_a_refusal_is_never_shown_half():
+    from kwaliteitscan.report.labels import cut_at_sentence, cut_at_word
+
+    first = "In het eerste leerjaar krijgen studenten voorlichting over de regels van de bpv. "
+    refusal = "Een aparte les over stagediscriminatie voegen wij aan het programma niet toe."
+    # the sentence the cut falls in ends within reach: kept whole, with its 'niet toe'
+    assert cut_at_sentence(first + refusal + " Meer volgt.", width=100) == first + refusal + " …"
+    # it ends too far away: left out, not shown as 'voegen wij aan het ...'
+    long_refusal = refusal.replace("programma", "programma " + "en " * 60)
+    assert cut_at_sentence(first + long_refusal, width=100, reach=40) == first.strip() + " …"
+    # no sentence end to cut at: at a word, as before
+    words = "woord " * 80
+    assert cut_at_sentence(words, width=50) == cut_at_word(words, 50)
+    assert cut_at_word(words, 50).endswith("woord …")
+    assert cut_at_sentence("Kort.", width=50) == "Kort."
