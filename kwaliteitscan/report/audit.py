@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..version import __version__
-from .labels import cut_at_sentence
+from .labels import NO_GAPS, NOTHING_IN_ORDER, cut_at_sentence
 from .model import STATUS_NL, Evidence, InstitutionReport, Report, rule_themes
 
 #: quotes per gap and their length in characters (cut at a word): two or three A4 pages in print
@@ -233,7 +233,7 @@ def render_audit_markdown(audit: Audit) -> str:
         out += [f"> **{md_escape(audit.warning)}**", ""]
     out += ["## Wat kan er beter?", ""]
     if not audit.gaps:
-        out += ["Het programma vond geen verbeterpunten.", ""]
+        out += [NO_GAPS, ""]
     for n, gap in enumerate(audit.gaps, start=1):
         out += [f"### {n}. {md_escape(gap.title)}", "", md_escape(gap.advice), ""]
         if gap.reason:  # before the finding, so "Dit staat er:" stands right above the quotes
@@ -245,7 +245,7 @@ def render_audit_markdown(audit: Audit) -> str:
             out.append("")
     out += ["## Wat is in orde", ""]
     if not audit.in_order:
-        out += ["Het programma vond bij geen enkel thema genoeg om het in orde te noemen.", ""]
+        out += [NOTHING_IN_ORDER, ""]
     for item in audit.in_order:
         out += [f"**{md_escape(item.label)}**", "", f"> {md_escape(item.quote.text)}  \n> — p. {item.quote.page}", ""]
     out += ["## Hoe dit rapport is gemaakt", ""] + [f"- {md_escape(line)}" for line in audit.method]
@@ -271,7 +271,7 @@ def render_audit_terminal(audit: Audit, console) -> None:
         say(audit.warning, 0, "bold red")
     console.print(Text("\nWat kan er beter?", style="bold underline"))
     if not audit.gaps:
-        say("Het programma vond geen verbeterpunten.")
+        say(NO_GAPS)
     for n, gap in enumerate(audit.gaps, start=1):
         console.print(Text(f"\n{n}. {clean(gap.title)}", style="bold"))
         say(gap.advice)
@@ -283,7 +283,7 @@ def render_audit_terminal(audit: Audit, console) -> None:
             say(f"“{q.text}” (p. {q.page}){mark}", 5, "dim")
     console.print(Text("\nWat is in orde", style="bold underline"))
     if not audit.in_order:
-        say("Het programma vond bij geen enkel thema genoeg om het in orde te noemen.")
+        say(NOTHING_IN_ORDER)
     for item in audit.in_order:
         console.print(Text(f"\n✓ {clean(item.label)}", style="bold"))
         say(f"“{item.quote.text}” (p. {item.quote.page})", 5, "dim")

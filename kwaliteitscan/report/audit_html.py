@@ -7,6 +7,7 @@ file name or the codebook is escaped (`html.esc`).
 from __future__ import annotations
 
 from .html import csp_hash, esc
+from .labels import NO_GAPS, NOTHING_IN_ORDER
 
 _CSS = """
 :root { --tekst: #1d2433; --zacht: #5b6475; --lijn: #c9ced8; --achter: #f6f7f9; --rood: #b03a3a;
@@ -73,7 +74,7 @@ def render_audit_html(audit) -> str:
         parts.append(f"<p class=\"waarschuwing\" role=\"alert\">{esc(audit.warning)}</p>\n")
     parts.append("<section id=\"beter\">\n<h2>Wat kan er beter?</h2>\n")
     if not audit.gaps:
-        parts.append("<p>Het programma vond geen verbeterpunten.</p>\n")
+        parts.append(f"<p>{NO_GAPS}</p>\n")
     else:
         parts.append("<ol class=\"punten\">\n")
         for gap in audit.gaps:
@@ -88,7 +89,7 @@ def render_audit_html(audit) -> str:
         parts.append("</ol>\n")
     parts.append("</section>\n<section id=\"orde\">\n<h2>Wat is in orde</h2>\n")
     if not audit.in_order:
-        parts.append("<p>Het programma vond bij geen enkel thema genoeg om het in orde te noemen.</p>\n")
+        parts.append(f"<p>{NOTHING_IN_ORDER}</p>\n")
     else:
         parts.append("<ul class=\"orde\">\n")
         for item in audit.in_order:

@@ -6,6 +6,10 @@ import re
 
 from .model import STATUS_NL
 
+#: what the audit's two sections say when they are empty (every format)
+NO_GAPS = "Het programma vond geen verbeterpunten."
+NOTHING_IN_ORDER = "Het programma vond bij geen enkel thema genoeg om het in orde te noemen."
+
 SYMBOL = {"present": "●", "unclear": "◐", "absent": "○"}
 POLARITY_NL = {"positive": "positief", "negative": "negatief (tegenbewijs)"}
 DECISION_NL = {"pending": "nog niet beoordeeld (suggestie)", "confirmed": "bevestigd", "rejected": "verworpen",
