@@ -124,12 +124,13 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     hits = matcher.hits()
     if hits is not None:
         store_hits(path, hits)
-    if not queue_terms:
-        return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name), None
+    digest = result_digest(full, hits if hits is not None else earlier or {}, path.name)
     # the passages' terms for the review queue, counted here in the worker so opening `review` stays quick
-    terms = with_evidence(cached_document_terms(passages, terms_path(cache_path(doc.sha256, pipeline, cache_root,
-                                                                                doc.engine))), passages)
-    return candidates, passages, result_digest(full, hits if hits is not None else earlier or {}, path.name), terms
+    terms = None
+    if queue_terms:
+        place = terms_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine))
+        terms = with_evidence(cached_document_terms(passages, place), passages)
+    return candidates, passages, digest, terms
 
 
 def _failure(doc: Document, exc: Exception) -> str:
