@@ -336,8 +336,12 @@ class Project:
     def passage_terms(self) -> dict[str, tuple[bytes, bytes]]:
         """document -> (its passages' terms, their evidence) for the review queue, as replace_document
         stored them."""
-        return {sha: (terms, evidence) for sha, terms, evidence in self.db.execute(
-            "SELECT t.document, t.terms, e.evidence FROM passage_terms t JOIN passage_evidence e USING (document)")}
+        return {sha: (terms, evidence) for sha, terms, evidence in self.each_passage_terms()}
+
+    def each_passage_terms(self) -> Iterator[tuple[str, bytes, bytes]]:
+        """(document, its passages' terms, their evidence), one document at a time."""
+        yield from self.db.execute(
+            "SELECT t.document, t.terms, e.evidence FROM passage_terms t JOIN passage_evidence e USING (document)")
 
     def save_passage_terms(self, sha: str, terms: tuple[str, bytes, bytes]) -> None:
         """The terms of a document's passages (digest, terms, evidence), for a document coded before

@@ -257,11 +257,35 @@ def with_evidence(terms: bytes, passages) -> tuple[str, bytes, bytes]:
     return hashlib.sha256(terms).hexdigest(), terms, evidence
 
 
+class Vocabulary:
+    """A number for each term of the project's documents, drawn as the documents are read (one for
+    every term read, so the numbers have gaps; `words()` gives the term of each)."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self._draw = count()
+        self.size = 0  # numbers drawn so far
+
+    def local(self, vocab: list[str]) -> np.ndarray:
+        """The numbers of a document's vocabulary."""
+        self.size += len(vocab)
+        return np.fromiter(map(self.number.setdefault, vocab, self._draw), np.int64, len(vocab))
+
+    def words(self) -> list[str]:
+        """The term of each number ('' for the numbers drawn for a term that had one already)."""
+        words = [""] * self.size
+        for term, number in self.number.items():
+            words[number] = term
+        return words
+
+
 class DocumentTerms:
     """A stored term list with its evidence read back (see with_evidence and document_terms):
-    keys, vocab, ids, counts, lengths, sorted and priors (passages x themes)."""
+    keys, vocab, ids, counts, lengths, sorted and priors (passages x themes). With a `vocabulary`,
+    the document's terms are numbered in it at once (`local`) and their strings are not kept, so
+    a project's documents can be read one after the other without holding every term string."""
 
-    def __init__(self, terms: bytes, evidence: bytes) -> None:
+    def __init__(self, terms: bytes, evidence: bytes, vocabulary: Vocabulary | None = None) -> None:
         version, width, rows, themes, values = marshal.loads(evidence)
         if version != TERMS_VERSION:
             raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
@@ -277,6 +301,9 @@ class DocumentTerms:
         if (len(self.lengths) != _PARTS * self.n
                 or not len(self.ids) == len(self.counts) == len(self.sorted) == int(self.lengths.sum())):
             raise ValueError("term list arrays of unequal length")
+        self.local, self.vocabulary = None, vocabulary
+        if vocabulary is not None:
+            self.local, self.vocab = vocabulary.local(self.vocab), None
 
 
 def fast_path_fits(prior) -> bool:
@@ -301,18 +328,16 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab:
     if not docs:
         empty = (np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0)), f.width
         return empty if times is None else (*empty, np.zeros((0, times.shape[1])))
-    # the project's vocabulary: a number for each distinct term (in one pass over every document's
-    # vocabulary: a number is drawn for each term read, so they have gaps; `words` is the term of each)
-    gid: dict[str, int] = {}
-    numbers = count()
-    local = [np.fromiter(map(gid.setdefault, d.vocab, numbers), np.int64, len(d.vocab)) for d in docs]
-    size = next(numbers)
-    words = [""] * size
-    for term, number in gid.items():
-        words[number] = term
+    # the project's vocabulary: a number for each distinct term (documents read with a Vocabulary
+    # have their numbers already)
+    vocabulary = next((d.vocabulary for d in docs if d.vocabulary is not None), None) or Vocabulary()
+    if any(d.vocabulary not in (None, vocabulary) for d in docs):
+        raise ValueError("documents numbered in different vocabularies")
+    local = [d.local if d.local is not None else vocabulary.local(d.vocab) for d in docs]
+    gid, size, words = vocabulary.number, vocabulary.size, vocabulary.words()
     known = np.fromiter(gid.values(), np.int64, len(gid))
     # columns: the prior's, then (extend_vocab) the project's terms in >= 2 passages, in sorted order
-    col = np.full(size, -1, np.int64)
+    col = np.full(size, -1, np.int32)
     col[known] = np.fromiter(map(f.columns.get, gid, repeat(-1)), np.int64, len(gid))
     idf = np.zeros(size)
     idf[known] = np.fromiter(map(f.idf.get, gid, repeat(0.0)), np.float64, len(gid))
@@ -320,7 +345,7 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab:
     if extend_vocab:  # a term is listed once per passage: its count of entries is its df
         df = np.zeros(size, np.int64)
         for d, ids in zip(docs, local):  # (a document's terms are distinct)
-            df[ids] += np.bincount(d.ids, minlength=len(d.vocab))
+            df[ids] += np.bincount(d.ids, minlength=len(ids))
         new = known[(col[known] < 0) & (df[known] >= 2)]
         order = sorted(new.tolist(), key=words.__getitem__)
         col[order] = np.arange(f.width, f.width + len(order))
@@ -359,24 +384,25 @@ def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.nd
                    out_data: np.ndarray, by_theme: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """One document's rows of the matrix (CSR), given its terms' columns and idf (-1: no column):
     the columns and values go into out_cols and out_data; returns (indptr, the rows times the
-    weights `by_theme` (themes x width) when it could be summed here, else None)."""
+    weights `by_theme` (themes x width) when it could be summed here, else None). Arrays the size
+    of the document's terms are few and narrow (int32): allocating them is much of the time."""
     n = d.n
-    segment = np.repeat(np.arange(n * _PARTS), d.lengths)  # passage x 3 + part
-    row, parts = np.divmod(segment, _PARTS)
+    segment = np.repeat(np.arange(n * _PARTS, dtype=np.int32), d.lengths)  # passage x 3 + part
     # tf-idf per entry; each part scaled to unit length over the terms that are columns, summed in
     # the order queue.terms lists them (as Featurizer.transform does: the same sums, bit for bit)
     ecol = col[d.ids]
     known = ecol >= 0
     value = tf[d.counts] * idf[d.ids]
     norm = np.sqrt(np.bincount(segment, weights=np.where(known, value * value, 0.0), minlength=n * _PARTS))
-    scale = np.array([1.0, f.prev, f.heading])
-    value = scale[parts] * value / np.where(norm == 0, 1.0, norm)[segment]
-    keep = known & (norm[segment] != 0) & (scale[parts] != 0)
+    scale = np.tile(np.array([1.0, f.prev, f.heading]), n)  # per passage x 3 + part
+    usable = (norm != 0) & (scale != 0)
     # each passage's entries in sorted term order, then only the ones that are columns
-    starts = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])[:-1]
-    by_term = starts[row] + d.sorted
-    by_term = by_term[keep[by_term]]
-    rows, cols, data = row[by_term], ecol[by_term], value[by_term]
+    starts = np.concatenate([[0], np.cumsum(d.lengths.reshape(n, _PARTS).sum(1))])[:-1].astype(np.int32)
+    by_term = np.repeat(starts, _PARTS)[segment] + d.sorted
+    by_term = by_term[(known & usable[segment])[by_term]]
+    part = segment[by_term]
+    rows, cols = part // _PARTS, ecol[by_term]
+    data = scale[part] * value[by_term] / np.where(norm == 0, 1.0, norm)[part]
     rr, tt = np.nonzero(priors) if f.rules else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     rcols, rdata = rule_cols[tt], f.rules * priors[rr, tt]
     if in_order:
@@ -386,13 +412,17 @@ def _document_rows(d: DocumentTerms, col: np.ndarray, idf: np.ndarray, tf: np.nd
         first = cols < rule_cols.min(initial=f.width)
         product = None
         if by_theme is not None:
-            # each row's products in column order: its prior terms (here in that order already),
-            # then its rule evidence; its own terms weigh nothing (adding a zero changes no sum)
-            pr, pc, pd = (np.concatenate([rows[first], rr]), np.concatenate([cols[first], rcols]),
-                          np.concatenate([data[first], rdata]))
+            # each row's products in column order: its prior terms (here in that order, with its own
+            # terms among them, which weigh nothing: adding a zero changes no sum), then its rule
+            # evidence, the k-th of every row in the k-th round
             product = np.empty((n, len(by_theme)))
             for t, weights in enumerate(by_theme):
-                product[:, t] = np.bincount(pr, weights=pd * weights.take(pc), minlength=n)
+                product[:, t] = np.bincount(rows, weights=data * weights.take(cols), minlength=n)
+            if len(rr):
+                rank = np.arange(len(rr)) - np.searchsorted(rr, rr)  # (np.nonzero lists them by row)
+                for k in range(int(rank.max()) + 1):
+                    at = rank == k
+                    product[rr[at]] += rdata[at, None] * by_theme[:, rcols[at]].T
         return _merge(n, rows, cols, data, first, rr, rcols, rdata, out_cols, out_data), product
     rows, cols, data = np.concatenate([rows, rr]), np.concatenate([cols, rcols]), np.concatenate([data, rdata])
     order = np.lexsort((cols, rows))

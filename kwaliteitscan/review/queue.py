@@ -28,8 +28,8 @@ import numpy as np
 
 from ..errors import CodebookError
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
-from .features import (THEMES, Csr, DocumentTerms, Featurizer, assemble, document_terms, fast_path_fits,  # noqa: F401
-                       terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
+from .features import (THEMES, Csr, DocumentTerms, Featurizer, Vocabulary, assemble, document_terms,  # noqa: F401
+                       fast_path_fits, terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
 
 FORMAT = "kwaliteitscan-queue-prior"
 
@@ -632,21 +632,25 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
     if not fast_path_fits(prior):
         items = [p for sha, _ in per_document for p in passages(sha)]
         return [p.key for p in items], Columns.of(items).priors, Queue.features(items, prior)
-    stored = project.passage_terms()
+    # each stored term list is read and numbered in one vocabulary as it comes, so neither every
+    # document's stored bytes nor every term string are held at once
+    vocabulary, read = Vocabulary(), {}
+    for sha, terms, evidence in project.each_passage_terms():
+        try:
+            read[sha] = DocumentTerms(terms, evidence, vocabulary)
+        except (ValueError, TypeError, EOFError):  # damaged: counted again below (its numbers are unused)
+            pass
     docs = []
     for sha, n in per_document:
-        try:
-            terms = DocumentTerms(*stored[sha])
-            if terms.n != n or terms.priors.shape[1] != len(THEMES):
-                raise ValueError("stored for other passages")
-        except (KeyError, ValueError, TypeError, EOFError):
+        terms = read.pop(sha, None)
+        if terms is None or terms.n != n or terms.priors.shape[1] != len(THEMES):  # none, or for other passages
             items = passages(sha)
             blob = with_evidence(document_terms(items), items)
             try:
                 project.save_passage_terms(sha, blob)
             except ProjectError:  # opened read-only (export): only the next opening costs the time again
                 pass
-            terms = DocumentTerms(*blob[1:])
+            terms = DocumentTerms(*blob[1:], vocabulary)
         docs.append(terms)
     keys = [k for d in docs for k in d.keys]
     priors = np.concatenate([d.priors for d in docs]) if docs else np.zeros((0, len(THEMES)))
