@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import CodebookError
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
 from .features import (THEMES, Csr, DocumentTerms, Featurizer, Vocabulary, assemble, document_terms,  # noqa: F401
-                       fast_path_fits, terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
+                       fast_path_fits, keep_freed_memory, terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
 
 FORMAT = "kwaliteitscan-queue-prior"
 
@@ -629,6 +629,7 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
         return [Passage(r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"], r["text"],
                         r["prev"], r["heading"], r["prior"]) for r in project.passages(document=sha)]
 
+    keep_freed_memory()
     if not fast_path_fits(prior):
         items = [p for sha, _ in per_document for p in passages(sha)]
         return [p.key for p in items], Columns.of(items).priors, Queue.features(items, prior)
