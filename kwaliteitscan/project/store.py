@@ -115,7 +115,28 @@ def _v5(db: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite3.Connection) -> None:
+    """A passage's previous sentence (`prev`: the review queue reads its words, and a passage shown
+    as a candidate has it as context) is most often the text of the passage before it, so it was
+    stored twice (19 of the 290 MB of the 60-agenda benchmark project). There it is NULL now, and
+    read as that passage's text (Project.passages), so every passage reads back as it was. The rows
+    and their number stay, so the stored result digests of the documents still hold."""
+    _script(db, """
+        CREATE TABLE passages_v6 (
+            key TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
+            ord INTEGER NOT NULL, page INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+            kind TEXT NOT NULL, text TEXT NOT NULL, prev TEXT, heading TEXT NOT NULL, prior TEXT NOT NULL);
+        INSERT INTO passages_v6 SELECT p.key, p.document, p.ord, p.page, p.start, p."end", p.kind, p.text,
+            CASE WHEN p.prev = q.text THEN NULL ELSE p.prev END, p.heading, p.prior
+            FROM passages p LEFT JOIN passages q ON q.document = p.document AND q.ord = p.ord - 1;
+        DROP TABLE passages;
+        ALTER TABLE passages_v6 RENAME TO passages;
+        CREATE INDEX passages_document ON passages(document, ord);
+        UPDATE meta SET value = '6' || substr(value, 2) WHERE key LIKE 'result:%' AND value LIKE '5:%'
+    """)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
 DECISION_VALUES = ("pending", "confirmed", "rejected", "uncertain")
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -233,8 +254,9 @@ class Project:
                                          [_candidate_row(c, codebook_sha) for c in candidates], unique=True)
             memo: dict = {}  # most priors are alike (all zeros): each is written as JSON once
             n_passages = _replace_rows(db, "passages", "key", sha, [
-                (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, p.prev, p.heading,
-                 memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior))) for p in passages or ()])
+                (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, prev, p.heading,
+                 memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior)))
+                for p, prev in _stored_prev(passages or ())])
             _store_terms(db, sha, terms)
             db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
             if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
@@ -302,8 +324,12 @@ class Project:
         """Every passage of the active documents in reading order, with its document's institution
         and year; `prior` is the codebook's evidence per theme (in the codebook's theme order).
         `document`, `keys`: only those."""
-        query = """SELECT p.*, d.file, d.institution, d.year, d.codebook, b.name AS codebook_name,
-                   b.version AS codebook_version FROM passages p JOIN documents d ON d.sha256 = p.document
+        # a passage's prev is stored as NULL where it is the text of the passage before it (schema 6)
+        query = """SELECT p.key, p.document, p.ord, p.page, p.start, p."end", p.kind, p.text,
+                   COALESCE(p.prev, q.text) AS prev, p.heading, p.prior, d.file, d.institution, d.year, d.codebook,
+                   b.name AS codebook_name, b.version AS codebook_version
+                   FROM passages p JOIN documents d ON d.sha256 = p.document
+                   LEFT JOIN passages q ON q.document = p.document AND q.ord = p.ord - 1
                    LEFT JOIN codebooks b ON b.sha256 = d.codebook WHERE d.active = 1"""
         query, args = _filtered(query, [("d.institution = ?", [institution] if institution else None),
                                         ("p.document = ?", [document] if document else None), _in("p.key", keys)])
@@ -568,6 +594,17 @@ def _store_terms(db: sqlite3.Connection, sha: str, terms: tuple[str, bytes, byte
     db.execute("INSERT OR REPLACE INTO passage_evidence(document, evidence) VALUES (?, ?)", (sha, evidence))
 
 
+def _stored_prev(passages) -> Iterator[tuple]:
+    """Each passage to store (the first of a key, as _replace_rows keeps it) with its `prev` as
+    stored: None where it is the text of the passage stored just before it (schema 6)."""
+    kept = {}
+    for p in passages:
+        kept.setdefault(p.key, p)
+    text = {p.order: p.text for p in kept.values()}
+    for p in kept.values():
+        yield p, None if text.get(p.order - 1) == p.prev else p.prev
+
+
 def _filtered(query: str, conditions: list[tuple[str, Iterable | None]]) -> tuple[str, list]:
     """`query` (which has a WHERE) with " AND condition" for each condition that has values (None:
     left out), and the values for its placeholders in order."""
@@ -790,7 +827,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
     Returns the backup's path, if one was made."""
     made = None
     try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        version = start = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise ProjectError(f"{path}: made by a newer kwaliteitscan (schema {version}); upgrade kwaliteitscan")
         if 0 < version < SCHEMA_VERSION and db.execute("SELECT 1 FROM decisions LIMIT 1").fetchone():
@@ -810,7 +847,21 @@ def _migrate(db: sqlite3.Connection, path: Path) -> Path | None:
     except sqlite3.DatabaseError as exc:
         _rollback(db)
         raise _translate(exc, path) from exc
+    if 0 < start < SCHEMA_VERSION:
+        _give_back_space(db)
     return made
+
+
+def _give_back_space(db: sqlite3.Connection) -> None:
+    """After a migration that rebuilt a table (schema 6: passages), the file would keep the old
+    table's pages as free space; VACUUM gives them back (1.2 s for the 60-agenda benchmark project,
+    once). Another process reading the project blocks it: then the space is only reused later."""
+    free, pages = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+    if free * 4 > pages:
+        try:
+            db.execute("VACUUM")
+        except sqlite3.OperationalError:
+            pass
 
 
 def backup_connection(db: sqlite3.Connection, path: Path, label: str, out: Path | None = None) -> Path:

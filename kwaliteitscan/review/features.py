@@ -211,7 +211,7 @@ def document_terms(passages) -> bytes:
 def _compact(values: np.ndarray) -> tuple[str, bytes]:
     """An array of non-negative integers in the narrowest type that holds it."""
     top = int(values.max(initial=0))
-    dtype = "<u2" if top < 2**16 else "<u4" if top < 2**32 else "<i8"
+    dtype = "u1" if top < 2**8 else "<u2" if top < 2**16 else "<u4" if top < 2**32 else "<i8"
     return dtype, values.astype(dtype).tobytes()
 
 
