@@ -33,7 +33,7 @@ from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
 from ..project.store import Project, default_db, run_label
-from ..review.features import cached_document_terms, terms_path, with_evidence
+from ..review.features import cached_document_terms, term_words, terms_path, with_evidence
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import cache_path, segmented
 
@@ -91,7 +91,7 @@ def _restricted(codebook: Codebook, keys: frozenset[str]) -> Matcher:
 
 def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path | None = None,
              stored: str | None = None, queue_terms: bool = True,
-             ) -> tuple[list[Candidate] | None, list[Passage] | None, str, bytes | None]:
+             ) -> tuple[list[Candidate] | None, list[Passage] | None, str, tuple | None]:
     """Segment (from cache when possible) and match one document: (its candidates, all its passages,
     the digest of what they were computed from, the passages' terms for the review queue). The
     patterns an earlier run looked for in this document are not looked for again (match/reuse.py);
@@ -131,7 +131,8 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     terms = None
     if queue_terms:
         place = terms_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine))
-        terms = with_evidence(cached_document_terms(passages, place), passages)
+        blob = cached_document_terms(passages, place)
+        terms = (*with_evidence(blob, passages), term_words(blob))  # (the project numbers the words)
     return candidates, passages, digest, terms
 
 

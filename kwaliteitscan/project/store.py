@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import time
+from array import array
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -120,7 +122,13 @@ def _v6(db: sqlite3.Connection) -> None:
     as a candidate has it as context) is most often the text of the passage before it, so it was
     stored twice (19 of the 290 MB of the 60-agenda benchmark project). There it is NULL now, and
     read as that passage's text (Project.passages), so every passage reads back as it was. The rows
-    and their number stay, so the stored result digests of the documents still hold."""
+    and their number stay, so the stored result digests of the documents still hold.
+
+    The review queue's terms get one numbering for the whole project (`queue_terms`: the distinct
+    terms in chunks, the first of each numbered `first`, the next first + 1, ...) and each
+    document's term list the numbers of its terms (`passage_terms.numbers`), so opening the queue
+    does not read every document's term strings. Term lists stored before get their numbers
+    when the queue is next opened."""
     _script(db, """
         CREATE TABLE passages_v6 (
             key TEXT PRIMARY KEY, document TEXT NOT NULL REFERENCES documents(sha256) ON DELETE CASCADE,
@@ -132,7 +140,9 @@ def _v6(db: sqlite3.Connection) -> None:
         DROP TABLE passages;
         ALTER TABLE passages_v6 RENAME TO passages;
         CREATE INDEX passages_document ON passages(document, ord);
-        UPDATE meta SET value = '6' || substr(value, 2) WHERE key LIKE 'result:%' AND value LIKE '5:%'
+        UPDATE meta SET value = '6' || substr(value, 2) WHERE key LIKE 'result:%' AND value LIKE '5:%';
+        CREATE TABLE queue_terms (first INTEGER PRIMARY KEY, terms TEXT NOT NULL);
+        ALTER TABLE passage_terms ADD COLUMN numbers BLOB
     """)
 
 
@@ -152,6 +162,7 @@ class Project:
         self.path = Path(path)
         #: the backup made before a migration, if one was needed
         self.backup_path = None
+        self._numbering: _TermNumbering | None = None  # the queue's terms numbered so far (read when needed)
         if readonly:
             try:
                 # an ordinary connection that may not write (query_only): it sees other processes'
@@ -196,9 +207,11 @@ class Project:
             self.db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             _rollback(self.db)
+            self._numbering = None  # it may hold numbers the rollback took back
             raise _translate(exc, self.path) from exc
         except BaseException:
             _rollback(self.db)
+            self._numbering = None
             raise
 
     # ------------------------------------------------------------------ meta
@@ -242,11 +255,12 @@ class Project:
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
                          candidates: list[Candidate], suggester: str | None = None,
                          passages: list | None = None, result: str | None = None,
-                         terms: tuple[str, bytes, bytes] | None = None) -> None:
+                         terms: tuple | None = None) -> None:
         """Store one coded document, its candidates and its passages in one transaction (decisions are
         untouched). `result`: a digest of everything the candidates and passages were computed from
         (match/reuse.py), so a re-code that would compute them again can keep them (keep_document).
-        `terms`: the passages' terms for the review queue, (digest, terms, evidence) (review/features.py)."""
+        `terms`: the passages' terms for the review queue, (digest, terms, evidence[, the terms' words one
+        a line, which the project numbers]) (review/features.py)."""
         with self.transaction() as db:
             self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
                                suggester)
@@ -257,7 +271,7 @@ class Project:
                 (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, prev, p.heading,
                  memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior)))
                 for p, prev in _stored_prev(passages or ())])
-            _store_terms(db, sha, terms)
+            self._store_terms(db, sha, terms)
             db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
             if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
                 db.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -362,18 +376,50 @@ class Project:
     def passage_terms(self) -> dict[str, tuple[bytes, bytes]]:
         """document -> (its passages' terms, their evidence) for the review queue, as replace_document
         stored them."""
-        return {sha: (terms, evidence) for sha, terms, evidence in self.each_passage_terms()}
+        return {sha: (terms, evidence) for sha, terms, evidence, _ in self.each_passage_terms()}
 
-    def each_passage_terms(self) -> Iterator[tuple[str, bytes, bytes]]:
-        """(document, its passages' terms, their evidence), one document at a time."""
-        yield from self.db.execute(
-            "SELECT t.document, t.terms, e.evidence FROM passage_terms t JOIN passage_evidence e USING (document)")
+    def each_passage_terms(self) -> Iterator[tuple[str, bytes, bytes, bytes | None]]:
+        """(document, its passages' terms, their evidence, the project's numbers of its terms or None),
+        one document at a time."""
+        yield from self.db.execute("""SELECT t.document, t.terms, e.evidence, t.numbers
+                                      FROM passage_terms t JOIN passage_evidence e USING (document)""")
 
-    def save_passage_terms(self, sha: str, terms: tuple[str, bytes, bytes]) -> None:
-        """The terms of a document's passages (digest, terms, evidence), for a document coded before
-        they were stored."""
+    def queue_vocabulary(self) -> list[str]:
+        """The review queue's terms of the whole project, each at its number (passage_terms.numbers)."""
+        return _TermNumbering(self.db).words
+
+    def save_passage_terms(self, sha: str, terms: tuple) -> None:
+        """The terms of a document's passages (digest, terms, evidence[, their words one a line]), for a
+        document coded before they were stored."""
         with self.transaction() as db:
-            _store_terms(db, sha, terms)
+            self._store_terms(db, sha, terms)
+
+    def number_passage_terms(self, sha: str, words: list[str]) -> None:
+        """The project's numbers of a stored term list's terms (`words`, in its order), for a term
+        list stored before the project numbered them."""
+        with self.transaction() as db:
+            db.execute("UPDATE passage_terms SET numbers = ? WHERE document = ?", (self._numbers(db, words), sha))
+
+    def _numbers(self, db: sqlite3.Connection, words: list[str]) -> bytes:
+        if self._numbering is None:
+            self._numbering = _TermNumbering(db)
+        return self._numbering.numbers(db, words)
+
+    def _store_terms(self, db: sqlite3.Connection, sha: str, terms: tuple | None) -> None:
+        """A document's queue terms and evidence (None: it has none); terms with the digest already
+        stored are not written again (a codebook change mostly leaves the words alike). With the
+        terms' words (one a line), their numbers in the project are stored too."""
+        if terms is None:
+            db.execute("DELETE FROM passage_terms WHERE document = ?", (sha,))
+            db.execute("DELETE FROM passage_evidence WHERE document = ?", (sha,))
+            return
+        digest, blob, evidence, *words = terms
+        row = db.execute("SELECT digest, numbers FROM passage_terms WHERE document = ?", (sha,)).fetchone()
+        if row is None or row[0] != digest or (row[1] is None and words):
+            numbers = self._numbers(db, words[0].split("\n") if words[0] else []) if words else None
+            db.execute("INSERT OR REPLACE INTO passage_terms(document, digest, terms, numbers) VALUES (?, ?, ?, ?)",
+                       (sha, digest, blob, numbers))
+        db.execute("INSERT OR REPLACE INTO passage_evidence(document, evidence) VALUES (?, ?)", (sha, evidence))
 
     def passage_candidates(self, decisions: dict[str, dict]) -> list[dict]:
         """The passages decided in the review queue (decision ids key#theme in `decisions`), as candidates."""
@@ -580,18 +626,42 @@ def passage_candidate(row: dict, theme: str, polarity: str = "positive") -> dict
 _RESULT = "result:"  # meta key prefix: the result digest of a document's stored candidates and passages
 
 
-def _store_terms(db: sqlite3.Connection, sha: str, terms: tuple[str, bytes, bytes] | None) -> None:
-    """A document's queue terms and evidence (None: it has none); terms with the digest already
-    stored are not written again (a codebook change mostly leaves the words alike)."""
-    if terms is None:
-        db.execute("DELETE FROM passage_terms WHERE document = ?", (sha,))
-        db.execute("DELETE FROM passage_evidence WHERE document = ?", (sha,))
-        return
-    digest, words, evidence = terms
-    row = db.execute("SELECT digest FROM passage_terms WHERE document = ?", (sha,)).fetchone()
-    if row is None or row[0] != digest:
-        db.execute("INSERT OR REPLACE INTO passage_terms(document, digest, terms) VALUES (?, ?, ?)", (sha, digest, words))
-    db.execute("INSERT OR REPLACE INTO passage_evidence(document, evidence) VALUES (?, ?)", (sha, evidence))
+_UINT32 = next(code for code in "IL" if array(code).itemsize == 4)
+
+
+class _TermNumbering:
+    """The project's numbers of the review queue's terms (table queue_terms), as far as read; new
+    terms are appended in the writing transaction, after what other processes appended meanwhile,
+    so each term has one number in the project."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.number: dict[str, int] = {}
+        self.words: list[str] = []
+        self._read(db)
+
+    def _read(self, db: sqlite3.Connection) -> None:
+        for first, chunk in db.execute("SELECT first, terms FROM queue_terms WHERE first >= ? ORDER BY first",
+                                       (len(self.words),)):
+            if first != len(self.words):
+                raise sqlite3.DatabaseError(f"queue_terms: a chunk starts at {first}, not {len(self.words)}")
+            self.words.extend(chunk.split("\n"))
+        if len(self.number) < len(self.words):
+            self.number.update(zip(self.words[len(self.number):], range(len(self.number), len(self.words))))
+
+    def numbers(self, db: sqlite3.Connection, words: list[str]) -> bytes:
+        """The numbers of `words` (little-endian uint32), numbering the new ones (in `db`'s open write
+        transaction)."""
+        self._read(db)
+        new = [w for w in dict.fromkeys(words) if w not in self.number]
+        if new:
+            first = len(self.words)
+            db.execute("INSERT INTO queue_terms(first, terms) VALUES (?, ?)", (first, "\n".join(new)))
+            self.words.extend(new)
+            self.number.update(zip(new, range(first, first + len(new))))
+        out = array(_UINT32, map(self.number.__getitem__, words))
+        if sys.byteorder != "little":
+            out.byteswap()
+        return out.tobytes()
 
 
 def _stored_prev(passages) -> Iterator[tuple]:

@@ -258,25 +258,43 @@ def with_evidence(terms: bytes, passages) -> tuple[str, bytes, bytes]:
 
 
 class Vocabulary:
-    """A number for each term of the project's documents, drawn as the documents are read (one for
-    every term read, so the numbers have gaps; `words()` gives the term of each)."""
+    """A number for each term of the project's documents. `words`: the project's own numbering
+    (Project.queue_vocabulary: distinct terms, numbered as first stored), which the documents'
+    stored `numbers` refer to; terms of documents read without numbers get the next numbers as
+    they are read (one for every term read, so those have gaps)."""
 
-    def __init__(self) -> None:
-        self.number: dict[str, int] = {}
-        self._draw = count()
-        self.size = 0  # numbers drawn so far
+    def __init__(self, words: list[str] = ()) -> None:
+        self._seed = list(words)
+        self._number: dict[str, int] | None = None  # made when a document is numbered here
+        self._draw = count(len(self._seed))
+        self.size = len(self._seed)  # numbers drawn so far
 
     def local(self, vocab: list[str]) -> np.ndarray:
         """The numbers of a document's vocabulary."""
+        if self._number is None:
+            self._number = dict(zip(self._seed, range(len(self._seed))))
         self.size += len(vocab)
-        return np.fromiter(map(self.number.setdefault, vocab, self._draw), np.int64, len(vocab))
+        return np.fromiter(map(self._number.setdefault, vocab, self._draw), np.int64, len(vocab))
+
+    def terms(self) -> tuple[list[str], np.ndarray]:
+        """Every term and its number."""
+        if self._number is None:
+            return self._seed, np.arange(len(self._seed))
+        return list(self._number), np.fromiter(self._number.values(), np.int64, len(self._number))
 
     def words(self) -> list[str]:
         """The term of each number ('' for the numbers drawn for a term that had one already)."""
+        if self._number is None:
+            return self._seed
         words = [""] * self.size
-        for term, number in self.number.items():
+        for term, number in self._number.items():
             words[number] = term
         return words
+
+
+def term_words(terms: bytes) -> str:
+    """The terms of a stored term list (document_terms), one a line: what the project numbers."""
+    return marshal.loads(terms)[2]
 
 
 class DocumentTerms:
@@ -285,7 +303,8 @@ class DocumentTerms:
     the document's terms are numbered in it at once (`local`) and their strings are not kept, so
     a project's documents can be read one after the other without holding every term string."""
 
-    def __init__(self, terms: bytes, evidence: bytes, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, terms: bytes, evidence: bytes, vocabulary: Vocabulary | None = None,
+                 numbers: bytes | None = None) -> None:
         version, width, rows, themes, values = marshal.loads(evidence)
         if version != TERMS_VERSION:
             raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
@@ -293,7 +312,14 @@ class DocumentTerms:
         if version != TERMS_VERSION:
             raise ValueError(f"term list version {version}, not {TERMS_VERSION}")
         keys, vocab, ids, counts, lengths, sorted_ = fields
-        self.keys, self.vocab = keys.split("\n") if keys else [], vocab.split("\n") if vocab else []
+        self.keys = keys.split("\n") if keys else []
+        # with the project's numbers of its terms (stored with it), the term strings are not needed
+        local = None
+        if vocabulary is not None and numbers is not None:
+            local = np.frombuffer(numbers, "<u4")
+            if len(local) != (vocab.count("\n") + 1 if vocab else 0) or local.max(initial=0) >= vocabulary.size:
+                local = None  # not numbers of these terms: numbered from the strings below
+        self.vocab = None if local is not None else vocab.split("\n") if vocab else []
         self.priors = np.zeros((len(self.keys), width))
         self.priors[_array(rows), _array(themes)] = np.frombuffer(values, np.float64)
         self.n = len(self.keys)
@@ -301,8 +327,10 @@ class DocumentTerms:
         if (len(self.lengths) != _PARTS * self.n
                 or not len(self.ids) == len(self.counts) == len(self.sorted) == int(self.lengths.sum())):
             raise ValueError("term list arrays of unequal length")
-        self.local, self.vocabulary = None, vocabulary
-        if vocabulary is not None:
+        #: whether the project's numbers of the terms came with them; if not, the terms one a line
+        self.numbered, self.words = local is not None, None if local is not None else vocab
+        self.local, self.vocabulary = local, vocabulary
+        if vocabulary is not None and local is None:
             self.local, self.vocab = vocabulary.local(self.vocab), None
 
 
@@ -361,13 +389,12 @@ def assemble(docs: list[DocumentTerms], priors: np.ndarray, prior, extend_vocab:
     if any(d.vocabulary not in (None, vocabulary) for d in docs):
         raise ValueError("documents numbered in different vocabularies")
     local = [d.local if d.local is not None else vocabulary.local(d.vocab) for d in docs]
-    gid, size, words = vocabulary.number, vocabulary.size, vocabulary.words()
-    known = np.fromiter(gid.values(), np.int64, len(gid))
+    (every, known), size, words = vocabulary.terms(), vocabulary.size, vocabulary.words()
     # columns: the prior's, then (extend_vocab) the project's terms in >= 2 passages, in sorted order
     col = np.full(size, -1, np.int32)
-    col[known] = np.fromiter(map(f.columns.get, gid, repeat(-1)), np.int64, len(gid))
+    col[known] = np.fromiter(map(f.columns.get, every, repeat(-1)), np.int64, len(every))
     idf = np.zeros(size)
-    idf[known] = np.fromiter(map(f.idf.get, gid, repeat(0.0)), np.float64, len(gid))
+    idf[known] = np.fromiter(map(f.idf.get, every, repeat(0.0)), np.float64, len(every))
     width = f.width
     if extend_vocab:  # a term is listed once per passage: its count of entries is its df
         df = np.zeros(size, np.int64)

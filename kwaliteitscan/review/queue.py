@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import CodebookError
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
 from .features import (THEMES, Csr, DocumentTerms, Featurizer, Vocabulary, assemble, document_terms,  # noqa: F401
-                       fast_path_fits, keep_freed_memory, terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
+                       fast_path_fits, keep_freed_memory, term_words, terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
 
 FORMAT = "kwaliteitscan-queue-prior"
 
@@ -633,26 +633,35 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
     if not fast_path_fits(prior):
         items = [p for sha, _ in per_document for p in passages(sha)]
         return [p.key for p in items], Columns.of(items).priors, Queue.features(items, prior)
-    # each stored term list is read and numbered in one vocabulary as it comes, so neither every
-    # document's stored bytes nor every term string are held at once
-    vocabulary, read = Vocabulary(), {}
-    for sha, terms, evidence in project.each_passage_terms():
+    # each stored term list is read as it comes, with the project's numbers of its terms, so neither
+    # every document's stored bytes nor every term string are held at once; a term list stored
+    # before the project numbered its terms is numbered from its strings (and gets its numbers)
+    vocabulary, read, unnumbered = Vocabulary(project.queue_vocabulary()), {}, []
+    for sha, terms, evidence, numbers in project.each_passage_terms():
         try:
-            read[sha] = DocumentTerms(terms, evidence, vocabulary)
+            read[sha] = DocumentTerms(terms, evidence, vocabulary, numbers)
         except (ValueError, TypeError, EOFError):  # damaged: counted again below (its numbers are unused)
-            pass
+            continue
+        if not read[sha].numbered:
+            unnumbered.append((sha, read[sha].words))
     docs = []
     for sha, n in per_document:
         terms = read.pop(sha, None)
         if terms is None or terms.n != n or terms.priors.shape[1] != len(THEMES):  # none, or for other passages
             items = passages(sha)
             blob = with_evidence(document_terms(items), items)
+            blob = (*blob, term_words(blob[1]))
             try:
                 project.save_passage_terms(sha, blob)
             except ProjectError:  # opened read-only (export): only the next opening costs the time again
                 pass
-            terms = DocumentTerms(*blob[1:], vocabulary)
+            terms = DocumentTerms(*blob[1:3], vocabulary)
         docs.append(terms)
+    for sha, words in unnumbered:
+        try:
+            project.number_passage_terms(sha, words.split("\n") if words else [])
+        except ProjectError:  # read-only: numbered from the strings again next time
+            break
     keys = [k for d in docs for k in d.keys]
     priors = np.concatenate([d.priors for d in docs]) if docs else np.zeros((0, len(THEMES)))
     return keys, priors, assemble(docs, priors, prior, times=prior.weights if prior.kind == "lr" else None)

@@ -69,6 +69,7 @@ def test_an_older_project_opened_to_read_is_brought_up_to_date_first(coded):
     connection.execute("DROP TABLE passage_terms")
     connection.execute("DROP TABLE passage_evidence")  # schema 3 had neither
     connection.execute("DROP TABLE passages")
+    connection.execute("DROP TABLE queue_terms")  # (schema 6)
     connection.execute("PRAGMA user_version=3")
     connection.close()
     result = runner.invoke(app, ["report", str(coded)])

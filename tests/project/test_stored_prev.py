@@ -79,6 +79,14 @@ def _as_schema_5(db) -> list[dict]:
         (r["key"], r["document"], r["ord"], r["page"], r["start"], r["end"], r["kind"], r["text"], r["prev"],
          r["heading"], "[" + ", ".join(map(repr, r["prior"])) + "]") for r in rows])
     connection.execute("UPDATE meta SET value = '5' || substr(value, 2) WHERE key LIKE 'result:%'")
+    connection.execute("DROP TABLE queue_terms")  # schema 5 had none, nor passage_terms.numbers
+    connection.execute("CREATE TABLE terms_v5 AS SELECT document, digest, terms FROM passage_terms")
+    connection.execute("DROP TABLE passage_terms")
+    connection.execute("""CREATE TABLE passage_terms (
+        document TEXT PRIMARY KEY REFERENCES documents(sha256) ON DELETE CASCADE, digest TEXT NOT NULL,
+        terms BLOB NOT NULL)""")
+    connection.execute("INSERT INTO passage_terms SELECT * FROM terms_v5")
+    connection.execute("DROP TABLE terms_v5")
     connection.execute("PRAGMA user_version=5")
     connection.commit()
     connection.close()

@@ -163,6 +163,7 @@ def test_a_project_coded_before_terms_were_stored_gets_them_when_its_queue_opens
     connection = sqlite3.connect(db)
     connection.execute("DROP TABLE passage_terms")  # as the previous version wrote it (schema 4)
     connection.execute("DROP TABLE passage_evidence")
+    connection.execute("DROP TABLE queue_terms")  # (schema 6's, as passage_terms.numbers)
     connection.execute("PRAGMA user_version=4")
     connection.commit()
     connection.close()
@@ -287,3 +288,46 @@ def test_coding_without_queue_terms_stores_none_and_the_queue_counts_them_in_the
     with Project(db) as project:
         assert project.passage_terms() == {}
         assert [c["id"] for c in ReviewQueue(project, "eva", load_codebook()).items()] == want
+
+
+def test_the_project_numbers_the_queue_terms_once_and_the_queue_opens_from_the_numbers(coded):
+    import marshal
+
+    from kwaliteitscan.review.queue import _features
+
+    folder, db = coded
+    prior = bundled_prior(load_codebook())
+    with Project(db) as project:
+        words = project.queue_vocabulary()
+        rows = list(project.each_passage_terms())
+        items = plain_passages(project)
+        per_document = project.passage_counts()
+        keys, priors, (triplet, width, product) = _features(project, per_document, prior)
+    assert len(words) == len(set(words)) > 0  # one number per term in the whole project
+    for _, terms, _, numbers in rows:
+        assert numbers is not None  # stored by `code` with the term list
+        vocab = marshal.loads(terms)[2].split("\n")
+        assert [words[k] for k in np.frombuffer(numbers, "<u4")] == vocab
+    assert keys == [p.key for p in items]
+    assert_same_matrix((triplet, width), Queue.features(items, prior))
+    assert np.array_equal(product + prior.bias, Queue(items, prior).base)
+
+
+def test_term_lists_stored_before_the_numbering_get_their_numbers_when_the_queue_opens(tmp_path, coded):
+    import shutil
+
+    folder, source = coded
+    db = tmp_path / "project.sqlite"
+    shutil.copy(source, db)
+    book = load_codebook()
+    with Project(db) as project:
+        want = [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()]
+        project.db.execute("UPDATE passage_terms SET numbers = NULL")  # as the migration to schema 6 leaves them
+        project.db.execute("DELETE FROM queue_terms")
+        assert [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()] == want
+        assert project.db.execute("SELECT COUNT(*) FROM passage_terms WHERE numbers IS NULL").fetchone()[0] == 0
+        assert project.queue_vocabulary()
+        assert [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()] == want
+        # numbers that do not fit the project's terms are not used: the strings are numbered instead
+        project.db.execute("DELETE FROM queue_terms")
+        assert [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()] == want
