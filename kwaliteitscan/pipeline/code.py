@@ -32,7 +32,7 @@ from ..extract.ocr import require_tools as require_ocr
 from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
-from ..project.store import Project, default_db, run_label
+from ..project.store import Project, default_db, document_rows, run_label
 from ..review.features import cached_document_terms, term_words, terms_path, with_evidence
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import cache_path, segmented
@@ -150,11 +150,19 @@ def _init_worker(book: Codebook) -> None:
 def _task(args) -> tuple[str, tuple | None, str | None]:
     doc, pipeline, cache_root, stored, queue_terms = args
     try:
-        return doc.sha256, code_one(doc, _worker["book"], pipeline, cache_root, stored, queue_terms), None
+        return doc.sha256, _as_rows(code_one(doc, _worker["book"], pipeline, cache_root, stored, queue_terms),
+                                    _worker["book"]), None
     except CodebookError:  # a pattern stopped by its time budget: the whole run stops, naming it
         raise
     except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on
         return doc.sha256, None, _failure(doc, exc)
+
+
+def _as_rows(coded: tuple, book: Codebook) -> tuple:
+    """code_one's result with its candidates and passages as the rows the project stores (None: as
+    stored), (rows, digest, terms): built in the coding worker, so the main process only writes them."""
+    candidates, passages, digest, terms = coded
+    return (None if candidates is None else document_rows(candidates, passages, book.sha256)), digest, terms
 
 
 # --------------------------------------------------------------------------- main side
@@ -246,8 +254,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
             if coded[0] is None:  # the result came out as stored: only the codebook on it changes
                 project.keep_document(**row)
             else:
-                project.replace_document(**row, candidates=coded[0], passages=coded[1], result=coded[2],
-                                         terms=coded[3])
+                project.replace_document(**row, rows=coded[0], result=coded[1], terms=coded[2])
             summary.stage_seconds["store"] += time.perf_counter() - store_start
             summary.coded += 1
             notify("coded", doc.document)
@@ -311,7 +318,8 @@ def _code_all(todo, book: Codebook, pipeline: str, cache_root, jobs: int, stored
     if len(tasks) <= 1 or jobs <= 1:
         for doc, entry in todo:
             try:
-                yield doc, entry, code_one(doc, book, pipeline, cache_root, stored.get(doc.sha256), queue_terms), None
+                yield doc, entry, _as_rows(code_one(doc, book, pipeline, cache_root, stored.get(doc.sha256),
+                                                    queue_terms), book), None
             except CodebookError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reported per document, the batch goes on

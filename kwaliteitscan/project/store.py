@@ -13,6 +13,7 @@ import sys
 import time
 from array import array
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -253,24 +254,21 @@ class Project:
 
     def replace_document(self, *, sha: str, file: str, institution: str, year: int | None, pages: int, engine: str,
                          warnings: Iterable[str], pipeline: str, codebook_sha: str,
-                         candidates: list[Candidate], suggester: str | None = None,
+                         candidates: list[Candidate] | None = None, suggester: str | None = None,
                          passages: list | None = None, result: str | None = None,
-                         terms: tuple | None = None) -> None:
+                         terms: tuple | None = None, rows: DocumentRows | None = None) -> None:
         """Store one coded document, its candidates and its passages in one transaction (decisions are
         untouched). `result`: a digest of everything the candidates and passages were computed from
         (match/reuse.py), so a re-code that would compute them again can keep them (keep_document).
         `terms`: the passages' terms for the review queue, (digest, terms, evidence[, the terms' words one
-        a line, which the project numbers]) (review/features.py)."""
+        a line, which the project numbers]) (review/features.py). `rows`: the candidates and passages
+        as document_rows made them (instead of `candidates` and `passages`)."""
+        rows = rows or document_rows(candidates or (), passages or (), codebook_sha)
         with self.transaction() as db:
             self._document_row(db, sha, file, institution, year, pages, engine, warnings, pipeline, codebook_sha,
                                suggester)
-            n_candidates = _replace_rows(db, "candidates", "id", sha,
-                                         [_candidate_row(c, codebook_sha) for c in candidates], unique=True)
-            memo: dict = {}  # most priors are alike (all zeros): each is written as JSON once
-            n_passages = _replace_rows(db, "passages", "key", sha, [
-                (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, prev, p.heading,
-                 memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior)))
-                for p, prev in _stored_prev(passages or ())])
+            n_candidates = _replace_rows(db, "candidates", "id", sha, rows.candidates, unique=True)
+            n_passages = _replace_rows(db, "passages", "key", sha, rows.passages)
             self._store_terms(db, sha, terms)
             db.execute("DELETE FROM meta WHERE key = ?", (_RESULT + sha,))
             if result is not None:  # with the row counts, so rows lost since (a migration) are noticed
@@ -394,11 +392,12 @@ class Project:
         with self.transaction() as db:
             self._store_terms(db, sha, terms)
 
-    def number_passage_terms(self, sha: str, words: list[str]) -> None:
+    def number_passage_terms(self, sha: str, digest: str, words: list[str]) -> None:
         """The project's numbers of a stored term list's terms (`words`, in its order), for a term
-        list stored before the project numbered them."""
+        list stored before the project numbered them (still the one with `digest`)."""
         with self.transaction() as db:
-            db.execute("UPDATE passage_terms SET numbers = ? WHERE document = ?", (self._numbers(db, words), sha))
+            db.execute("UPDATE passage_terms SET numbers = ? WHERE document = ? AND digest = ?",
+                       (self._numbers(db, words), sha, digest))
 
     def _numbers(self, db: sqlite3.Connection, words: list[str]) -> bytes:
         if self._numbering is None:
@@ -662,6 +661,25 @@ class _TermNumbering:
         if sys.byteorder != "little":
             out.byteswap()
         return out.tobytes()
+
+
+@dataclass(frozen=True)
+class DocumentRows:
+    """A coded document's candidates and passages as the project stores them (document_rows)."""
+
+    candidates: list[tuple]
+    passages: list[tuple]
+
+
+def document_rows(candidates: Iterable[Candidate], passages: Iterable, codebook_sha: str) -> DocumentRows:
+    """The rows replace_document writes for a document's candidates and passages (match.Passage):
+    made where they are computed (a coding worker sends them instead of the objects, which cost
+    the process that owns the project more to receive than these plain tuples)."""
+    memo: dict = {}  # most priors are alike (all zeros): each is written as JSON once
+    return DocumentRows([_candidate_row(c, codebook_sha) for c in candidates], [
+        (p.key, p.document, p.order, p.page, p.start, p.end, p.kind, p.text, prev, p.heading,
+         memo.get(p.prior) or memo.setdefault(p.prior, json.dumps(p.prior)))
+        for p, prev in _stored_prev(passages)])
 
 
 def _stored_prev(passages) -> Iterator[tuple]:

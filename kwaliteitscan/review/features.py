@@ -254,7 +254,12 @@ def with_evidence(terms: bytes, passages) -> tuple[str, bytes, bytes]:
     rows, themes = np.nonzero(priors)
     evidence = marshal.dumps((TERMS_VERSION, priors.shape[1], _compact(rows), _compact(themes),
                               priors[rows, themes].tobytes()))
-    return hashlib.sha256(terms).hexdigest(), terms, evidence
+    return terms_digest(terms), terms, evidence
+
+
+def terms_digest(terms: bytes) -> str:
+    """What the project stores a term list under (a re-code with the same words leaves it as it is)."""
+    return hashlib.sha256(terms).hexdigest()
 
 
 class Vocabulary:
@@ -328,7 +333,9 @@ class DocumentTerms:
                 or not len(self.ids) == len(self.counts) == len(self.sorted) == int(self.lengths.sum())):
             raise ValueError("term list arrays of unequal length")
         #: whether the project's numbers of the terms came with them; if not, the terms one a line
+        #: and the term list's digest, to number them in the project
         self.numbered, self.words = local is not None, None if local is not None else vocab
+        self.digest = None if self.numbered else terms_digest(terms)
         self.local, self.vocabulary = local, vocabulary
         if vocabulary is not None and local is None:
             self.local, self.vocab = vocabulary.local(self.vocab), None

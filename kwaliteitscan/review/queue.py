@@ -637,17 +637,15 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
     # every document's stored bytes nor every term string are held at once; a term list stored
     # before the project numbered its terms is numbered from its strings (and gets its numbers)
     vocabulary, read, unnumbered = Vocabulary(project.queue_vocabulary()), {}, []
-    for sha, terms, evidence, numbers in project.each_passage_terms():
+    for sha, stored, evidence, numbers in project.each_passage_terms():
         try:
-            read[sha] = DocumentTerms(terms, evidence, vocabulary, numbers)
+            read[sha] = DocumentTerms(stored, evidence, vocabulary, numbers)
         except (ValueError, TypeError, EOFError):  # damaged: counted again below (its numbers are unused)
             continue
-        if not read[sha].numbered:
-            unnumbered.append((sha, read[sha].words))
     docs = []
     for sha, n in per_document:
-        terms = read.pop(sha, None)
-        if terms is None or terms.n != n or terms.priors.shape[1] != len(THEMES):  # none, or for other passages
+        got = read.pop(sha, None)
+        if got is None or got.n != n or got.priors.shape[1] != len(THEMES):  # none, or for other passages
             items = passages(sha)
             blob = with_evidence(document_terms(items), items)
             blob = (*blob, term_words(blob[1]))
@@ -655,11 +653,13 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
                 project.save_passage_terms(sha, blob)
             except ProjectError:  # opened read-only (export): only the next opening costs the time again
                 pass
-            terms = DocumentTerms(*blob[1:3], vocabulary)
-        docs.append(terms)
-    for sha, words in unnumbered:
+            got = DocumentTerms(*blob[1:3], vocabulary)
+        elif not got.numbered:
+            unnumbered.append((sha, got.digest, got.words))
+        docs.append(got)
+    for sha, digest, words in unnumbered:
         try:
-            project.number_passage_terms(sha, words.split("\n") if words else [])
+            project.number_passage_terms(sha, digest, words.split("\n") if words else [])
         except ProjectError:  # read-only: numbered from the strings again next time
             break
     keys = [k for d in docs for k in d.keys]
