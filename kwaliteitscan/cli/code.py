@@ -65,7 +65,7 @@ def _print_summary(summary) -> None:
                       f"project {escape(str(summary.db))}; {summary.seconds:.1f} s", soft_wrap=True)
         _print_attention(summary, console)
         return
-    table = Table(title="kwaliteitscan code", show_header=True)
+    table = Table(title="kwaliteitscan code", show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
     table.add_row("documents", str(summary.documents))

@@ -43,11 +43,12 @@ def suggester_train(
 
 @suggester_app.command("train-queue")
 def suggester_train_queue(
-    corpus: Annotated[Path, typer.Argument(help="A hand-coded corpus: PDFs with gold/<doc>.yaml (GOLD_FORMAT.md).")],
+    corpus: Annotated[list[Path], typer.Argument(help="One or more hand-coded corpora: PDFs with gold/<doc>.yaml "
+                                                "(GOLD_FORMAT.md).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the queue's prior (JSON).")],
     codebook: CodebookOpt = None,
 ) -> None:
-    """Learn the review queue's prior from a hand-coded corpus (needs the `train` extra: scikit-learn)."""
+    """Learn the review queue's prior from one or more hand-coded corpora (needs the `train` extra: scikit-learn)."""
     from ..codebook import load_codebook
     from ..match.suggest import save_suggester
     from ..pipeline.train import train_queue_prior

@@ -99,11 +99,12 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
     return examples, summary
 
 
-def train_queue_prior(corpus: Path | str, book: Codebook, *, documents: set[str] | None = None,
+def train_queue_prior(corpus: Path | str | list[Path | str], book: Codebook, *, documents: set[str] | None = None,
                       cache: Cache | None = None) -> tuple[dict, dict]:
-    """The review queue's prior for `book`, learned from the gold codings of `corpus` (needs the
-    `train` extra): per theme a logistic regression over every passage as `code` makes it.
-    `documents` limits the PDFs (file names), for cross-validation. Returns (JSON data, summary)."""
+    """The review queue's prior for `book`, learned from the gold codings of `corpus` (one hand-coded
+    corpus or several, e.g. every blind batch once it has been scored; needs the `train` extra): per
+    theme a logistic regression over every passage as `code` makes it. `documents` limits the PDFs
+    (file names), for cross-validation. Returns (JSON data, summary)."""
     from ..review.queue import build_prior
     from .simulate import gold_corpus, gold_labels
 
@@ -111,11 +112,19 @@ def train_queue_prior(corpus: Path | str, book: Codebook, *, documents: set[str]
         import sklearn  # noqa: F401 - only to say clearly what is missing
     except ImportError as exc:
         raise InputError("training the queue's prior needs scikit-learn: pip install 'kwaliteitscan[train]'") from exc
-    data = gold_corpus(corpus, book, cache=cache, documents=documents)
+    corpora = [Path(c) for c in (corpus if isinstance(corpus, list) else [corpus])]
+    parts = [gold_corpus(c, book, cache=cache, documents=documents) for c in corpora]
+    data = parts[0]
+    for part in parts[1:]:  # documents are told apart by their sha256, so corpora simply add up
+        data.passages += part.passages
+        data.pairs += part.pairs
+        data.statuses.update(part.statuses)
+        data.names.update(part.names)
+        data.skipped += part.skipped
     themes_of, _ = gold_labels(data)
-    summary = {"corpus": Path(corpus).name, "documents": len(data.statuses), "passages": len(data.passages),
-               "coded": sum(1 for t in themes_of if t), "codebook": f"{book.name} {book.version} ({book.sha256[:12]})",
-               "skipped": data.skipped}
+    summary = {"corpus": ", ".join(c.name for c in corpora), "documents": len(data.statuses),
+               "passages": len(data.passages), "coded": sum(1 for t in themes_of if t),
+               "codebook": f"{book.name} {book.version} ({book.sha256[:12]})", "skipped": data.skipped}
     prior = build_prior(data.passages, [set(t) for t in themes_of], "lr",
                         meta={k: v for k, v in summary.items() if k != "skipped"})
     return prior.to_json(), summary

@@ -164,6 +164,25 @@ def test_train_queue_writes_a_prior_simulate_can_use(gold_corpus, tmp_path):
     assert again.exit_code == 0 and json.loads(again.output)["gold"] == 10
 
 
+def test_train_queue_learns_from_several_coded_corpora_at_once(gold_corpus, tmp_path, make_pdf):
+    # every blind batch, once scored, is more coded text for the prior: the corpora add up
+    second = tmp_path / "batch"
+    (second / "gold").mkdir(parents=True)
+    make_pdf(SOURCE + "\n\nDe teams bespreken dit jaarlijks.", name="batch/roc-mies-2024.pdf")
+    (second / "gold" / "roc-mies-2024.yaml").write_text(yaml.safe_dump(
+        {"document": "roc-mies-2024.pdf", "institution": "ROC Mies", "year": 2024,
+         "themes": {t: "absent" for t in THEMES} | {"acknowledgement": "present"}, "flags": [],
+         "passages": [{"theme": "acknowledgement", "polarity": "positive",
+                       "text": "Wij erkennen dat stagediscriminatie bij onze leerbedrijven voorkomt."}]},
+        allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "prior.json"
+    result = runner.invoke(app, ["suggester", "train-queue", str(gold_corpus), str(second), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = Prior.load(out).meta
+    assert meta["documents"] == 3 and meta["corpus"] == "corpus, batch"
+    assert "trained on 3 documents" in result.output
+
+
 def test_a_prior_that_is_not_one_is_one_line(gold_corpus, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}", encoding="utf-8")
