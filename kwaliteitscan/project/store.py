@@ -392,12 +392,14 @@ class Project:
         with self.transaction() as db:
             self._store_terms(db, sha, terms)
 
-    def number_passage_terms(self, sha: str, digest: str, words: list[str]) -> None:
-        """The project's numbers of a stored term list's terms (`words`, in its order), for a term
-        list stored before the project numbered them (still the one with `digest`)."""
+    def number_passage_terms(self, term_lists: Iterable[tuple[str, str, list[str]]]) -> None:
+        """The project's numbers of stored term lists' terms, for term lists stored before the project
+        numbered them: (document, the digest of its term list (only that one gets them), its terms in
+        order), all in one transaction."""
         with self.transaction() as db:
-            db.execute("UPDATE passage_terms SET numbers = ? WHERE document = ? AND digest = ?",
-                       (self._numbers(db, words), sha, digest))
+            for sha, digest, words in term_lists:
+                db.execute("UPDATE passage_terms SET numbers = ? WHERE document = ? AND digest = ?",
+                           (self._numbers(db, words), sha, digest))
 
     def _numbers(self, db: sqlite3.Connection, words: list[str]) -> bytes:
         if self._numbering is None:

@@ -657,11 +657,12 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
         elif not got.numbered:
             unnumbered.append((sha, got.digest, got.words))
         docs.append(got)
-    for sha, digest, words in unnumbered:
+    if unnumbered:
         try:
-            project.number_passage_terms(sha, digest, words.split("\n") if words else [])
+            project.number_passage_terms((sha, digest, words.split("\n") if words else [])
+                                         for sha, digest, words in unnumbered)
         except ProjectError:  # read-only: numbered from the strings again next time
-            break
+            pass
     keys = [k for d in docs for k in d.keys]
     priors = np.concatenate([d.priors for d in docs]) if docs else np.zeros((0, len(THEMES)))
     return keys, priors, assemble(docs, priors, prior, times=prior.weights if prior.kind == "lr" else None)
