@@ -33,7 +33,7 @@ from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
 from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
 from ..project.store import Project, default_db, document_rows, run_label
-from ..review.features import cached_document_terms, term_words, terms_path, with_evidence
+from ..review.features import cached_document_terms, for_project, terms_path
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import cache_path, segmented
 
@@ -131,8 +131,7 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
     terms = None
     if queue_terms:
         place = terms_path(cache_path(doc.sha256, pipeline, cache_root, doc.engine))
-        blob = cached_document_terms(passages, place)
-        terms = (*with_evidence(blob, passages), term_words(blob))  # (the project numbers the words)
+        terms = for_project(cached_document_terms(passages, place), passages)
     return candidates, passages, digest, terms
 
 

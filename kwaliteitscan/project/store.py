@@ -392,14 +392,14 @@ class Project:
         with self.transaction() as db:
             self._store_terms(db, sha, terms)
 
-    def number_passage_terms(self, term_lists: Iterable[tuple[str, str, list[str]]]) -> None:
+    def number_passage_terms(self, term_lists: Iterable[tuple[str, str, list[str], bytes]]) -> None:
         """The project's numbers of stored term lists' terms, for term lists stored before the project
         numbered them: (document, the digest of its term list (only that one gets them), its terms in
-        order), all in one transaction."""
+        order, the term list to keep from now on (without the strings)), all in one transaction."""
         with self.transaction() as db:
-            for sha, digest, words in term_lists:
-                db.execute("UPDATE passage_terms SET numbers = ? WHERE document = ? AND digest = ?",
-                           (self._numbers(db, words), sha, digest))
+            for sha, digest, words, terms in term_lists:
+                db.execute("UPDATE passage_terms SET numbers = ?, terms = ? WHERE document = ? AND digest = ?",
+                           (self._numbers(db, words), terms, sha, digest))
 
     def _numbers(self, db: sqlite3.Connection, words: list[str]) -> bytes:
         if self._numbering is None:

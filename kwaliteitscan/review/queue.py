@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import CodebookError
 from ..match.passages import CONTINUATION, WEAK_HIT, Passage
 from .features import (THEMES, Csr, DocumentTerms, Featurizer, Vocabulary, assemble, document_terms,  # noqa: F401
-                       fast_path_fits, keep_freed_memory, term_words, terms, with_evidence)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
+                       fast_path_fits, for_project, keep_freed_memory, terms, with_evidence, without_words)  # (THEMES, Csr, Featurizer, terms: the queue's names, as before)
 
 FORMAT = "kwaliteitscan-queue-prior"
 
@@ -642,25 +642,26 @@ def _features(project, per_document: list, prior: Prior) -> tuple[list[str], np.
             read[sha] = DocumentTerms(stored, evidence, vocabulary, numbers)
         except (ValueError, TypeError, EOFError):  # damaged: counted again below (its numbers are unused)
             continue
+        if not read[sha].numbered:  # kept as the project will keep it once it has the numbers
+            read[sha].stored = without_words(stored)
     docs = []
     for sha, n in per_document:
         got = read.pop(sha, None)
         if got is None or got.n != n or got.priors.shape[1] != len(THEMES):  # none, or for other passages
             items = passages(sha)
-            blob = with_evidence(document_terms(items), items)
-            blob = (*blob, term_words(blob[1]))
+            counted = document_terms(items)
             try:
-                project.save_passage_terms(sha, blob)
+                project.save_passage_terms(sha, for_project(counted, items))
             except ProjectError:  # opened read-only (export): only the next opening costs the time again
                 pass
-            got = DocumentTerms(*blob[1:3], vocabulary)
+            got = DocumentTerms(*with_evidence(counted, items)[1:], vocabulary)
         elif not got.numbered:
-            unnumbered.append((sha, got.digest, got.words))
+            unnumbered.append((sha, got.digest, got.words, got.stored))
         docs.append(got)
     if unnumbered:
         try:
-            project.number_passage_terms((sha, digest, words.split("\n") if words else [])
-                                         for sha, digest, words in unnumbered)
+            project.number_passage_terms((sha, digest, words.split("\n") if words else [], stored)
+                                         for sha, digest, words, stored in unnumbered)
         except ProjectError:  # read-only: numbered from the strings again next time
             pass
     keys = [k for d in docs for k in d.keys]

@@ -14,7 +14,8 @@ from kwaliteitscan.codebook import load_codebook
 from kwaliteitscan.match.passages import Passage
 from kwaliteitscan.project import Project
 from kwaliteitscan.project.store import passage_candidate
-from kwaliteitscan.review.features import DocumentTerms, assemble, document_terms, with_evidence
+from kwaliteitscan.review.features import (DocumentTerms, Vocabulary, assemble, document_terms, for_project,
+                                           with_evidence)
 from kwaliteitscan.review.queue import THEMES, Prior, Queue, ReviewQueue, bundled_prior, rank
 
 runner = CliRunner()
@@ -63,6 +64,13 @@ def plain_passages(project) -> list[Passage]:
                     r["prev"], r["heading"], r["prior"]) for r in project.passages()]
 
 
+def stored_documents(project) -> dict[str, DocumentTerms]:
+    """Each document's term list as the project stores it (its terms as the project's numbers)."""
+    vocabulary = Vocabulary(project.queue_vocabulary())
+    return {sha: DocumentTerms(terms, evidence, vocabulary, numbers)
+            for sha, terms, evidence, numbers in project.each_passage_terms()}
+
+
 def assert_same_matrix(got, want):
     (g_indptr, g_indices, g_data), g_width = got
     (w_indptr, w_indices, w_data), w_width = want
@@ -76,10 +84,11 @@ def test_stored_terms_give_the_plain_featurizers_matrix_bit_for_bit(coded):
     prior = bundled_prior(load_codebook())
     with Project(db) as project:
         items = plain_passages(project)
-        stored = project.passage_terms()
+        stored = stored_documents(project)
     by_doc = list(dict.fromkeys(p.document for p in items))
     assert set(stored) == set(by_doc)  # `code` stored the terms with every document
-    docs = [DocumentTerms(*stored[sha]) for sha in by_doc]
+    docs = [stored[sha] for sha in by_doc]
+    assert all(d.numbered for d in docs)  # with the project's numbers of their terms
     priors = np.array([p.prior for p in items])
     assert np.array_equal(np.concatenate([d.priors for d in docs]), priors)  # the evidence is stored with them
     assert [k for d in docs for k in d.keys] == [p.key for p in items]
@@ -235,9 +244,9 @@ def test_a_codebook_change_rewrites_the_evidence_and_keeps_the_terms(tmp_path, c
         terms_after, candidates_after = state(project)
         assert summary.coded == 2 and candidates_after != candidates_before  # stored again
         assert terms_after == terms_before  # the same words: the terms rows were not written again
-        stored = project.passage_terms()
+        stored = stored_documents(project)
         items = plain_passages(project)
-        evidence = np.concatenate([DocumentTerms(*stored[sha]).priors for sha in dict.fromkeys(p.document for p in items)])
+        evidence = np.concatenate([stored[sha].priors for sha in dict.fromkeys(p.document for p in items)])
         assert np.array_equal(evidence, np.array([p.prior for p in items]))  # what the passages table holds now
 
 
@@ -304,16 +313,20 @@ def test_the_project_numbers_the_queue_terms_once_and_the_queue_opens_from_the_n
         per_document = project.passage_counts()
         keys, priors, (triplet, width, product) = _features(project, per_document, prior)
     assert len(words) == len(set(words)) > 0  # one number per term in the whole project
-    for _, terms, _, numbers in rows:
+    for sha, terms, _, numbers in rows:
         assert numbers is not None  # stored by `code` with the term list
-        vocab = marshal.loads(terms)[2].split("\n")
+        assert marshal.loads(terms)[2] is None  # ... whose term strings are in the project once
+        doc_items = [p for p in items if p.document == sha]
+        vocab = marshal.loads(document_terms(doc_items))[2].split("\n")
         assert [words[k] for k in np.frombuffer(numbers, "<u4")] == vocab
+        assert for_project(document_terms(doc_items), doc_items)[1] == terms
     assert keys == [p.key for p in items]
     assert_same_matrix((triplet, width), Queue.features(items, prior))
     assert np.array_equal(product + prior.bias, Queue(items, prior).base)
 
 
 def test_term_lists_stored_before_the_numbering_get_their_numbers_when_the_queue_opens(tmp_path, coded):
+    import marshal
     import shutil
 
     folder, source = coded
@@ -322,12 +335,20 @@ def test_term_lists_stored_before_the_numbering_get_their_numbers_when_the_queue
     book = load_codebook()
     with Project(db) as project:
         want = [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()]
-        project.db.execute("UPDATE passage_terms SET numbers = NULL")  # as the migration to schema 6 leaves them
+        # as the migration to schema 6 leaves them: term lists with their strings, no numbers
+        items = plain_passages(project)
+        for sha in dict.fromkeys(p.document for p in items):
+            doc_items = [p for p in items if p.document == sha]
+            project.db.execute("UPDATE passage_terms SET terms = ?, numbers = NULL WHERE document = ?",
+                               (document_terms(doc_items), sha))
         project.db.execute("DELETE FROM queue_terms")
         assert [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()] == want
         assert project.db.execute("SELECT COUNT(*) FROM passage_terms WHERE numbers IS NULL").fetchone()[0] == 0
         assert project.queue_vocabulary()
         assert [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()] == want
-        # numbers that do not fit the project's terms are not used: the strings are numbered instead
+        # numbers that do not fit the project's terms are not used: a term list stored without its
+        # strings is then counted again from its passages (and stored again, with numbers)
+        assert all(marshal.loads(t)[2] is None for t, _ in project.passage_terms().values())
         project.db.execute("DELETE FROM queue_terms")
         assert [(c["id"], c["queue_score"]) for c in ReviewQueue(project, "eva", book).items()] == want
+        assert project.db.execute("SELECT COUNT(*) FROM passage_terms WHERE numbers IS NULL").fetchone()[0] == 0
