@@ -79,8 +79,12 @@ def candidates_by_file(corpus: Path, book) -> dict[str, list[dict]]:
 
 def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None) -> dict:
     book = load_book(codebook_path, suggest)
-    by_doc = candidates_by_file(corpus, book)
-    golds = gold.read(corpus)
+    return score(book, gold.read(corpus), candidates_by_file(corpus, book))
+
+
+def score(book, golds: dict[str, dict], by_doc: dict[str, list[dict]]) -> dict:
+    """The figures of `evaluate` for candidates already made (by PDF file name) against `golds`
+    (gold.read's result): used by bench_polarity.py to score the same candidates before and after a model."""
     found, total, ctx_found = Counter(), Counter(), Counter()
     right, made = Counter(), Counter()
     neg_total = neg_ok = 0

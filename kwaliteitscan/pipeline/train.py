@@ -119,3 +119,28 @@ def train_queue_prior(corpus: Path | str, book: Codebook, *, documents: set[str]
     prior = build_prior(data.passages, [set(t) for t in themes_of], "lr",
                         meta={k: v for k, v in summary.items() if k != "skipped"})
     return prior.to_json(), summary
+
+
+# --------------------------------------------------------------------------- the polarity model
+
+
+def candidate_labels(candidates, coding: dict) -> list[tuple[bool | None, bool]]:
+    """(counts against its theme?, evidence of its theme at all?) for each candidate of one document,
+    by its gold coding (GOLD_FORMAT.md), as bench_accuracy.py decides what a candidate finds: the gold
+    passages of its theme its passage holds, or whose larger part its hit sentence is. The first is
+    None for a candidate that finds no gold of its theme; when the passages it finds disagree, the
+    one its hit sentence is part of decides, else the majority (ties: negative)."""
+    passages = coding.get("passages") or []
+    out = []
+    for c in candidates:
+        get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k)
+        theme, passage, sentence = get("theme"), get("passage"), get("sentence")
+        found = [p for p in passages if p.get("theme") == theme
+                 and (gold.contains(passage, p.get("text", "")) or gold.is_part(sentence, p.get("text", "")))]
+        if not found:
+            out.append((None, False))
+            continue
+        own = [p for p in found if gold.contains(sentence, p["text"]) or gold.is_part(sentence, p["text"])]
+        votes = [p.get("polarity") == "negative" for p in (own or found)]
+        out.append((2 * sum(votes) >= len(votes), True))
+    return out
