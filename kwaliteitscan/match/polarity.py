@@ -32,12 +32,9 @@ from ..errors import InputError
 from .negation import negated as scope_negated, words as split_words
 
 FORMAT = "kwaliteitscan-polarity"
-#: the qualifier a candidate gets when the model, not a rule, says it counts against its theme
-MODEL_NEGATIVE = "model_negative"
-MODEL_NEGATIVE_LABEL = "het model leest dit als afwijzing of afzwakking"
-#: ... and when the model says a rule's refusal is no refusal
-MODEL_POSITIVE = "model_positive"
-MODEL_POSITIVE_LABEL = "het model leest dit niet als afwijzing"
+#: the qualifier a candidate gets when the model, not a rule, says it counts against its theme, and
+#: when it says a rule's refusal is no refusal (their Dutch labels: codebook.model.MODEL_QUALIFIERS)
+MODEL_NEGATIVE, MODEL_POSITIVE = "model_negative", "model_positive"
 
 _TOKEN = re.compile(r"\b\w\w+\b")
 _NEGATION_WORD = frozenset("niet geen nooit niets nergens noch geenszins".split())
@@ -120,7 +117,8 @@ class PolarityModel:
         return 1.0 / (1.0 + math.exp(-max(-35.0, min(35.0, z))))
 
     @classmethod
-    def from_data(cls, data: dict, where: str = "polarity model") -> "PolarityModel":
+    def from_data(cls, data: dict, where: str = "polarity model", sha256: str | None = None) -> "PolarityModel":
+        """`sha256`: the identity of the file the data was read from (default: of the data itself)."""
         try:
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise ValueError(f"format must be {FORMAT!r}")
@@ -136,7 +134,7 @@ class PolarityModel:
                     raise ValueError("use.polarity needs the head 'negative' and thresholds between 0 and 1")
             if demote is not None and ("relevant" not in heads or not 0.0 <= float(demote) < 1.0):
                 raise ValueError("use.demote needs the head 'relevant' and a threshold between 0 and 1")
-            sha = hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+            sha = sha256 or hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
             return cls(idf, heads, {"polarity": polarity, "demote": demote,
                                     "demote_negative": bool(use.get("demote_negative", True))}, float(data.get("rule_weight", 1.0)),
                        sha256=sha, meta=data.get("trained_on", {}))
@@ -155,9 +153,36 @@ class PolarityModel:
         except ValueError as exc:
             raise InputError(f"{path}: not JSON ({exc}); give the polarity model's JSON file or train one with "
                              "`kwaliteitscan suggester train-polarity`") from exc
-        model = cls.from_data(data, str(path))
-        model.sha256 = hashlib.sha256(raw).hexdigest()
-        return model
+        return cls.from_data(data, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def beside(book) -> Path | None:
+    """The polarity model for a codebook file: `<codebook>.polarity.json` beside it, else the bundled
+    codebook's (as the review queue's prior, review/queue.py), when that was trained for the same themes."""
+    from ..codebook.model import DEFAULT_CODEBOOK
+
+    path = Path(book.path).with_suffix(".polarity.json") if book.path else None
+    if path is not None and path.is_file():
+        return path
+    path = DEFAULT_CODEBOOK.with_suffix(".polarity.json")
+    if not path.is_file():
+        return None
+    try:
+        themes = json.loads(path.read_bytes()).get("trained_on", {}).get("themes")
+    except (OSError, ValueError, AttributeError):
+        return path  # loading it says what is wrong, naming the file
+    return path if themes is None or sorted(themes) == sorted(book.theme_ids) else None
+
+
+def attach(book, model: "PolarityModel | None", where: str = "polarity model"):
+    """The codebook `book` with `model` as its polarity model (None: the rules alone)."""
+    import dataclasses
+
+    themes = (model.meta or {}).get("themes") if model is not None else None
+    if themes is not None and sorted(themes) != sorted(book.theme_ids):
+        raise InputError(f"{where}: trained for the themes {', '.join(themes)}, not those of the codebook "
+                         f"{book.name}; train one for it with `kwaliteitscan suggester train-polarity`")
+    return dataclasses.replace(book, polarity_model=model)
 
 
 def judge(model: PolarityModel, cand, prev: str, negation=None) -> tuple[float | None, float | None]:
@@ -249,7 +274,7 @@ def fit(examples: list[tuple[Counter, list[str], bool | None, bool]], *, use: di
         if not idx or y.all() or not y.any():
             continue
         keep = np.array([name[0] in spec["parts"] for name in names])
-        lr = LogisticRegression(C=c, max_iter=5000, solver="liblinear",
+        lr = LogisticRegression(C=c, max_iter=5000, solver="liblinear", random_state=0,
                                 class_weight="balanced" if spec.get("balanced") else None)
         lr.fit(matrix[idx][:, np.flatnonzero(keep)], y)
         kept = [name for name, k in zip(names, keep) if k]

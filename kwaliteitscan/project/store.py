@@ -832,6 +832,19 @@ def default_db(corpus: Path) -> Path:
     return (corpus if corpus.is_dir() else corpus.parent) / DEFAULT_DB_NAME
 
 
+def learned_label(book) -> str | None:
+    """What a project records of the learned models a codebook was used with (the `suggester` column and
+    meta key): the suggester's sha, and 'polarity <sha>' for a polarity model; None without either. A
+    new model thus makes a document's state differ, so the next `code` computes its candidates again."""
+    parts = []
+    if book.suggester is not None:
+        parts.append(book.suggester.sha256[:12])
+    if getattr(book, "polarity_model", None) is not None:
+        parts.append(f"polarity {book.polarity_model.sha256[:12]}")
+    return "+".join(parts) or None
+
+
 def run_label(pipeline: str, suggester: str | None) -> str:
-    """How a run is shown: the spaCy pipeline, and the suggester (its sha) when one took part."""
-    return pipeline + (f"+suggester {suggester}" if suggester else "")
+    """How a run is shown: the spaCy pipeline, and the learned models (their shas) that took part."""
+    return pipeline + "".join(f"+{part}" if part.startswith("polarity ") else f"+suggester {part}"
+                              for part in (suggester or "").split("+") if part)
