@@ -280,6 +280,11 @@ def fit(examples: list[tuple[Counter, list[str], bool | None, bool]], *, use: di
         kept = [name for name, k in zip(names, keep) if k]
         coef = {name: round(float(v), 5) for name, v in zip(kept, lr.coef_[0]) if abs(v) >= 1e-5}
         heads[head] = {"intercept": round(float(lr.intercept_[0]), 6), "coef": coef, "parts": spec["parts"]}
+    if not heads:
+        raise InputError(f"too little gold to train on: the {n} rule candidates are all coded alike; give a larger "
+                         "hand-coded corpus")
+    use = dict(use, polarity=use.get("polarity") if "negative" in heads else None,
+               demote=use.get("demote") if "relevant" in heads else None)
     # every term keeps its idf, used or not: a text's tf-idf vector is scaled to unit length over all of them
     return {"format": FORMAT, "version": 1, "rule_weight": rule_weight, "use": use, "idf": idf, "heads": heads,
             "trained_on": trained_on or {}}

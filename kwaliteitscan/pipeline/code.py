@@ -70,7 +70,9 @@ _worker: dict = {}
 
 
 def _matcher(codebook: Codebook) -> Matcher:
-    key = (codebook.sha256, getattr(codebook.suggester, "sha256", None), id(codebook.suggester))
+    # the polarity model is not the matcher's, but the result digest reads it from matcher.codebook
+    key = (codebook.sha256, getattr(codebook.suggester, "sha256", None), id(codebook.suggester),
+           getattr(codebook.polarity_model, "sha256", None))
     if _worker.get("key") != key:
         _worker.update(key=key, matcher=Matcher(codebook))
     return _worker["matcher"]
