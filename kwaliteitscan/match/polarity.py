@@ -79,12 +79,14 @@ def candidate_parts(cand, prev: str, negation=None) -> tuple[Counter, list[str]]
     get = cand.get if isinstance(cand, dict) else lambda k: getattr(cand, k)
     sentence, passage = get("sentence"), get("passage")
     rest = passage[len(sentence):] if passage.startswith(sentence) else ""
-    tokens = set(split_words(sentence))
-    trigger = bool(tokens & _NEGATION_WORD)
+    return text_parts(sentence, prev, rest), _rules_of(cand, get, sentence, negation)
+
+
+def _rules_of(cand, get, sentence: str, negation) -> list[str]:
+    trigger = not _NEGATION_WORD.isdisjoint(split_words(sentence))
     in_scope = bool(negation is not None and trigger and scope_negated(sentence, list(get("terms")), negation))
-    rules = rule_parts(get("theme"), get("polarity"), get("codes"), get("qualifiers"), bool(get("weak")),
-                       in_scope, trigger)
-    return text_parts(sentence, prev, rest), rules
+    return rule_parts(get("theme"), get("polarity"), get("codes"), get("qualifiers"), bool(get("weak")),
+                      in_scope, trigger)
 
 
 def weigh(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
@@ -92,6 +94,14 @@ def weigh(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
     vec = {t: (1.0 + math.log(n)) * idf[t] for t, n in counts.items() if t in idf}
     norm = math.sqrt(sum(v * v for v in vec.values()))
     return {t: v / norm for t, v in vec.items()} if norm else {}
+
+
+#: the heads a model may have: P(the coder codes it against its theme), P(under its theme at all)
+HEAD_ORDER = ("negative", "relevant")
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-35.0, min(35.0, z))))
 
 
 @dataclass
@@ -104,17 +114,66 @@ class PolarityModel:
     sha256: str = ""
     meta: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # one look-up per term for both heads, by part: part -> {term: (idf, coefficient per head)}
+        coefs = [self.heads[h][1] if h in self.heads else {} for h in HEAD_ORDER]
+        self._parts: dict[str, dict[str, tuple]] = {"s": {}, "p": {}, "c": {}}
+        for t, idf in self.idf.items():
+            part, _, term = t.partition(":")
+            if part in self._parts:
+                self._parts[part][term] = (idf, *(c.get(t, 0.0) for c in coefs))
+        self._rules = {r: tuple(c.get(r, 0.0) for c in coefs) for c in coefs for r in c if r.startswith("r:")}
+        self._intercepts = tuple(self.heads[h][0] if h in self.heads else 0.0 for h in HEAD_ORDER)
+
     def features(self, cand, prev: str, negation=None) -> dict[str, float]:
+        """The candidate's features by name, as training saw them (`scores` computes the same faster)."""
         text, rules = candidate_parts(cand, prev, negation)
         out = weigh(text, self.idf)
         for r in rules:
             out[r] = out.get(r, 0.0) + self.rule_weight
         return out
 
+    def _text_scores(self, sentence: str, prev: str, rest: str) -> tuple[float, float]:
+        """The text's share of both heads' logits: its tf-idf vector (unit length) times their coefficients."""
+        square = z_neg = z_rel = 0.0
+        w = _words(sentence)
+        own = Counter(w)
+        own.update(map(" ".join, zip(w, w[1:])))
+        counts = (own, Counter(_words(prev)), Counter(_words(rest)))
+        for table, found in zip((self._parts["s"], self._parts["p"], self._parts["c"]), counts):
+            for term in sorted(found.keys() & table.keys()):  # the known terms, found at C speed; sorted: the same sums
+                row, n = table[term], found[term]
+                x = (1.0 + math.log(n)) * row[0] if n > 1 else row[0]
+                square += x * x
+                z_neg += x * row[1]
+                z_rel += x * row[2]
+        norm = math.sqrt(square) or 1.0
+        return z_neg / norm, z_rel / norm
+
+    def scores(self, cand, prev: str, negation=None, memo: dict | None = None) -> tuple[float, float]:
+        """(P(negative), P(relevant)) of a candidate: what `probability` gives on `features`, in one pass
+        (this runs for every candidate of every agenda coded). `memo` keeps the text's share for the
+        candidates of other themes on the same sentence."""
+        get = cand.get if isinstance(cand, dict) else lambda k: getattr(cand, k)
+        sentence, passage = get("sentence"), get("passage")
+        rest = passage[len(sentence):] if passage.startswith(sentence) else ""
+        key = (sentence, prev, rest)
+        text = memo.get(key) if memo is not None else None
+        if text is None:
+            text = self._text_scores(sentence, prev, rest)
+            if memo is not None:
+                memo[key] = text
+        z_neg, z_rel = self._intercepts[0] + text[0], self._intercepts[1] + text[1]
+        for r in _rules_of(cand, get, sentence, negation):
+            row = self._rules.get(r)
+            if row is not None:
+                z_neg += self.rule_weight * row[0]
+                z_rel += self.rule_weight * row[1]
+        return _sigmoid(z_neg), _sigmoid(z_rel)
+
     def probability(self, head: str, features: dict[str, float]) -> float:
         intercept, coef = self.heads[head]
-        z = intercept + sum(v * coef.get(k, 0.0) for k, v in features.items())
-        return 1.0 / (1.0 + math.exp(-max(-35.0, min(35.0, z))))
+        return _sigmoid(intercept + sum(v * coef.get(k, 0.0) for k, v in features.items()))
 
     @classmethod
     def from_data(cls, data: dict, where: str = "polarity model", sha256: str | None = None) -> "PolarityModel":
@@ -185,11 +244,11 @@ def attach(book, model: "PolarityModel | None", where: str = "polarity model"):
     return dataclasses.replace(book, polarity_model=model)
 
 
-def judge(model: PolarityModel, cand, prev: str, negation=None) -> tuple[float | None, float | None]:
+def judge(model: PolarityModel, cand, prev: str, negation=None,
+          memo: dict | None = None) -> tuple[float | None, float | None]:
     """(P(negative), P(relevant)) of one candidate; None for a head the model lacks."""
-    feats = model.features(cand, prev, negation)
-    return (model.probability("negative", feats) if "negative" in model.heads else None,
-            model.probability("relevant", feats) if "relevant" in model.heads else None)
+    p_neg, p_rel = model.scores(cand, prev, negation, memo)
+    return (p_neg if "negative" in model.heads else None, p_rel if "relevant" in model.heads else None)
 
 
 def decide(model: PolarityModel, polarity: str, p_negative: float | None, p_relevant: float | None
@@ -213,8 +272,9 @@ def apply(candidates: list, prev_of: dict[tuple[int, int], str], model: Polarity
     confident, candidates it finds unlikely left out. `prev_of`: (page, start) -> the sentence
     before the hit sentence."""
     out = []
+    memo: dict = {}
     for c in candidates:
-        p_neg, p_rel = judge(model, c, prev_of.get((c.page, c.start), ""), negation)
+        p_neg, p_rel = judge(model, c, prev_of.get((c.page, c.start), ""), negation, memo)
         polarity, qualifier, keep = decide(model, c.polarity, p_neg, p_rel)
         if not keep:
             continue

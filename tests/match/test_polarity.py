@@ -194,3 +194,20 @@ def test_retraining_from_hand_coded_corpora_is_deterministic(tmp_path, make_pdf)
     # a model for other themes is refused by a codebook that lacks them
     result = runner.invoke(app, ["code", str(corpus), "--polarity-model", str(outs[0])])
     assert result.exit_code != 0 and "trained for the themes" in result.output
+
+
+def test_the_quick_scores_are_the_named_features_times_the_coefficients():
+    """`scores` (run for every candidate coded) gives what training's features give, on the bundled model."""
+    model = PolarityModel.load(BUNDLED)
+    book = load_codebook(None)
+    cases = [(cand("Een apart meldpunt richten wij niet in, want het aantal meldingen is laag.",
+                   theme="reporting_desk"), "Studenten kunnen terecht bij de vertrouwenspersoon."),
+             (replace(cand("De meeste studenten vinden zonder grote problemen een leerbedrijf. Dat blijft zo."),
+                      sentence="De meeste studenten vinden zonder grote problemen een leerbedrijf."), ""),
+             (cand("Docenten volgen een training over stagediscriminatie; docenten bespreken het.",
+                   theme="professionals"), "")]
+    for c, prev in cases:
+        features = model.features(c, prev, book.negation)
+        expected = (model.probability("negative", features), model.probability("relevant", features))
+        assert model.scores(c, prev, book.negation) == pytest.approx(expected, abs=1e-12)
+        assert model.scores(c, prev, book.negation, {}) == model.scores(c, prev, book.negation)
