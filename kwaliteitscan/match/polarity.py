@@ -141,7 +141,7 @@ class PolarityModel:
         own.update(map(" ".join, zip(w, w[1:])))
         counts = (own, Counter(_words(prev)), Counter(_words(rest)))
         for table, found in zip((self._parts["s"], self._parts["p"], self._parts["c"]), counts):
-            for term in sorted(found.keys() & table.keys()):  # the known terms, found at C speed; sorted: the same sums
+            for term in sorted(found.keys() & table.keys()):  # the known terms (sorted: the same sums every run)
                 row, n = table[term], found[term]
                 x = (1.0 + math.log(n)) * row[0] if n > 1 else row[0]
                 square += x * x
@@ -194,9 +194,9 @@ class PolarityModel:
             if demote is not None and ("relevant" not in heads or not 0.0 <= float(demote) < 1.0):
                 raise ValueError("use.demote needs the head 'relevant' and a threshold between 0 and 1")
             sha = sha256 or hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
-            return cls(idf, heads, {"polarity": polarity, "demote": demote,
-                                    "demote_negative": bool(use.get("demote_negative", True))}, float(data.get("rule_weight", 1.0)),
-                       sha256=sha, meta=data.get("trained_on", {}))
+            use = {"polarity": polarity, "demote": demote, "demote_negative": bool(use.get("demote_negative", True))}
+            return cls(idf, heads, use, float(data.get("rule_weight", 1.0)), sha256=sha,
+                       meta=data.get("trained_on", {}))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"{where}: not a usable polarity model ({exc}); train one with "
                              "`kwaliteitscan suggester train-polarity`") from exc
