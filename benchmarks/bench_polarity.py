@@ -117,7 +117,8 @@ def cross_validate(docs: list[dict], book, use: dict, heads: dict) -> dict[str, 
                     f[r] = f.get(r, 0.0) + model.rule_weight
                 p_neg = model.probability("negative", f) if "negative" in model.heads else None
                 p_rel = model.probability("relevant", f) if "relevant" in model.heads else None
-                pol, qual, keep = polarity.decide(model, cand.polarity, p_neg, p_rel)
+                pol, qual, keep = polarity.decide(model, cand.polarity, p_neg, p_rel,
+                                                  tuple(f"{cand.theme}.{k}" for k in cand.codes))
                 if keep:
                     kept.append(dataclasses.replace(cand, polarity=pol))
             out[d["doc_id"]] = kept
@@ -167,7 +168,9 @@ DESIGNS = {
     "H. relevance head demotes < 0.4": ({"polarity": None, "demote": 0.4}, RELEVANT),
     "I. relevance head demotes positive candidates only, < 0.25":
         ({"polarity": None, "demote": 0.25, "demote_negative": False}, RELEVANT),
-    "S. D + F (shipped: polarity.USE, polarity.HEADS)": (polarity.USE, polarity.HEADS),
+    "T. D + F": ({**polarity.USE, "keep_codes": []}, polarity.HEADS),
+    "S. D + F, never demoting the contact moments (shipped: polarity.USE, polarity.HEADS)":
+        (polarity.USE, polarity.HEADS),
 }
 
 

@@ -194,7 +194,11 @@ class PolarityModel:
             if demote is not None and ("relevant" not in heads or not 0.0 <= float(demote) < 1.0):
                 raise ValueError("use.demote needs the head 'relevant' and a threshold between 0 and 1")
             sha = sha256 or hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
-            use = {"polarity": polarity, "demote": demote, "demote_negative": bool(use.get("demote_negative", True))}
+            keep_codes = use.get("keep_codes", [])
+            if not isinstance(keep_codes, list) or not all(isinstance(k, str) and "." in k for k in keep_codes):
+                raise ValueError("use.keep_codes must be a list of theme.code names")
+            use = {"polarity": polarity, "demote": demote, "demote_negative": bool(use.get("demote_negative", True)),
+                   "keep_codes": frozenset(keep_codes)}
             return cls(idf, heads, use, float(data.get("rule_weight", 1.0)), sha256=sha,
                        meta=data.get("trained_on", {}))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -251,10 +255,10 @@ def judge(model: PolarityModel, cand, prev: str, negation=None,
     return (p_neg if "negative" in model.heads else None, p_rel if "relevant" in model.heads else None)
 
 
-def decide(model: PolarityModel, polarity: str, p_negative: float | None, p_relevant: float | None
-           ) -> tuple[str, str | None, bool]:
+def decide(model: PolarityModel, polarity: str, p_negative: float | None, p_relevant: float | None,
+           codes: tuple[str, ...] = ()) -> tuple[str, str | None, bool]:
     """(polarity, the model's qualifier or None, kept as a candidate) for a candidate the rules gave
-    `polarity`, by the thresholds in the model's `use`."""
+    `polarity` and `codes` ("theme.code"), by the thresholds in the model's `use`."""
     use = model.use
     qualifier = None
     if use["polarity"] is not None and p_negative is not None:
@@ -263,7 +267,8 @@ def decide(model: PolarityModel, polarity: str, p_negative: float | None, p_rele
         elif polarity == "negative" and p_negative <= use["polarity"]["positive"]:
             polarity, qualifier = "positive", MODEL_POSITIVE
     keep = (use["demote"] is None or p_relevant is None or p_relevant >= use["demote"]
-            or (polarity == "negative" and not use.get("demote_negative", True)))
+            or (polarity == "negative" and not use.get("demote_negative", True))
+            or not use["keep_codes"].isdisjoint(codes))
     return polarity, qualifier, keep
 
 
@@ -275,7 +280,7 @@ def apply(candidates: list, prev_of: dict[tuple[int, int], str], model: Polarity
     memo: dict = {}
     for c in candidates:
         p_neg, p_rel = judge(model, c, prev_of.get((c.page, c.start), ""), negation, memo)
-        polarity, qualifier, keep = decide(model, c.polarity, p_neg, p_rel)
+        polarity, qualifier, keep = decide(model, c.polarity, p_neg, p_rel, tuple(f"{c.theme}.{k}" for k in c.codes))
         if not keep:
             continue
         if qualifier is not None:
@@ -292,8 +297,12 @@ def apply(candidates: list, prev_of: dict[tuple[int, int], str], model: Polarity
 #: the rule and finds no negative the rule misses); the relevance head reads everything
 HEADS = {"negative": {"parts": "spc", "balanced": True}, "relevant": {"parts": "spcr", "balanced": False}}
 #: how the heads are used, as measured: the polarity head only adds negatives where it is sure; a
-#: candidate with P(relevant) under 0.25 is no candidate before review
-USE = {"polarity": {"negative": 0.7, "positive": 0.0}, "demote": 0.25, "demote_negative": True}
+#: candidate with P(relevant) under 0.25 is no candidate before review, unless it has one of the
+#: `keep_codes`: the Stagepact's three contact moments count under professionals in the 2024 study
+#: (issue 13, point 7), which the development gold follows only in part (corpus/ 7 of 37 such
+#: candidates, batch 6 0 of 6, batches 7 and 8 11 of 11), so the model would learn to drop them
+USE = {"polarity": {"negative": 0.7, "positive": 0.0}, "demote": 0.25, "demote_negative": True,
+       "keep_codes": ["professionals.contact_moments"]}
 
 
 def fit(examples: list[tuple[Counter, list[str], bool | None, bool]], *, use: dict | None = None,

@@ -61,6 +61,21 @@ def test_a_judgement_without_a_negation_word_is_turned_negative_and_an_unlikely_
     assert polarity.apply([judged, noise, plain], {}, lenient) == [judged, noise, plain]
 
 
+def test_a_code_the_model_must_keep_is_never_left_out():
+    """The Stagepact's contact moments count under professionals in the study, whatever the gold learned."""
+    data = model_data()
+    data["use"] = {**data["use"], "keep_codes": ["professionals.contact_moments"]}
+    model = PolarityModel.from_data(data)
+    moments = replace(cand("Per bpv-periode zijn er drie contactmomenten; de normjaartaak telt ze mee.",
+                           theme="professionals"), codes=("contact_moments",))
+    other = replace(moments, codes=("training",), id="c1")
+    assert [c.codes for c in polarity.apply([moments, other], {}, model)] == [("contact_moments",)]
+    assert polarity.USE["keep_codes"] == ["professionals.contact_moments"]
+    assert PolarityModel.load(BUNDLED).use["keep_codes"] == {"professionals.contact_moments"}
+    with pytest.raises(InputError, match="keep_codes"):
+        PolarityModel.from_data(model_data(use={"polarity": None, "demote": 0.3, "keep_codes": "contact"}))
+
+
 def test_the_sentence_before_counts_as_its_own_part():
     text, rules = polarity.candidate_parts(cand("Dat doen wij niet."), "Een meldpunt is er al.")
     assert text["s:niet"] == 1 and text["p:meldpunt"] == 1 and "s:meldpunt" not in text
