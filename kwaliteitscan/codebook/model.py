@@ -17,9 +17,11 @@ SUGGESTED_LABEL = "voorgesteld door het model (geen trefwoord)"
 #: the code of a passage a coder decided in the review queue that is no rule candidate
 QUEUE_CODE = "wachtrij"
 QUEUE_LABEL = "door de codeur gevonden in de beoordelingswachtrij"
-#: the qualifiers the learned polarity model (match/polarity.py) gives a candidate, with their labels
-MODEL_QUALIFIERS = {"model_negative": "het model leest dit als afwijzing of afzwakking (geen codeur)",
-                    "model_positive": "het model leest dit niet als afwijzing (geen codeur)"}
+#: the qualifiers the learned polarity model (match/polarity.py) gives a candidate it turned negative
+#: or positive, with their labels
+MODEL_NEGATIVE, MODEL_POSITIVE = "model_negative", "model_positive"
+MODEL_QUALIFIERS = {MODEL_NEGATIVE: "het model leest dit als afwijzing of afzwakking (geen codeur)",
+                    MODEL_POSITIVE: "het model leest dit niet als afwijzing (geen codeur)"}
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,13 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..codebook.model import MODEL_NEGATIVE, MODEL_POSITIVE
 from ..errors import InputError
 from .negation import negated as scope_negated, words as split_words
 
 FORMAT = "kwaliteitscan-polarity"
-#: the qualifier a candidate gets when the model, not a rule, says it counts against its theme, and
-#: when it says a rule's refusal is no refusal (their Dutch labels: codebook.model.MODEL_QUALIFIERS)
-MODEL_NEGATIVE, MODEL_POSITIVE = "model_negative", "model_positive"
+#: MODEL_NEGATIVE: the qualifier a candidate gets when the model, not a rule, says it counts against its
+#: theme; MODEL_POSITIVE: when it says a rule's refusal is no refusal (labels: MODEL_QUALIFIERS)
 
 _TOKEN = re.compile(r"\b\w\w+\b")
 _NEGATION_WORD = frozenset("niet geen nooit niets nergens noch geenszins".split())
