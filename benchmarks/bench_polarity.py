@@ -174,17 +174,71 @@ DESIGNS = {
 }
 
 
+def no_candidate_negatives(book) -> list[str]:
+    """Design (c), measured only: could a model offer negative evidence where the rules make no candidate?
+    Every sentence of the 59 agendas is a case; it is positive when it is a negative gold passage of a
+    theme that no candidate of that theme covers (neither hit nor continuation). A logistic regression on
+    tf-idf of the sentence, the sentence before it and its headings (idf over all sentences, labels of the
+    other batches only), leave one batch out; how many true cases are among its surest sentences."""
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from kwaliteitscan.match.passages import CONTINUATION
+
+    cache, pipeline, matcher = Cache(), pipeline_id(book.language), Matcher(book)
+    rows = []
+    for name in SETS:
+        corpus = ROOT / name
+        by_file = {g["document"]: (doc_id, g) for doc_id, g in gold.read(corpus).items()}
+        for outcome in extract_many([p for p in find_pdfs([corpus]) if p.name in by_file], cache=cache):
+            doc_id, coding = by_file[outcome.path.name]
+            seg = segmented(outcome.document, book.language, pipeline, cache.root)
+            seen: dict = {}
+            negatives = [p for p in coding.get("passages") or [] if p.get("polarity") == "negative"]
+            for p in passages_of(seg, code_document(seg, matcher, seen), matcher, seen):
+                hit = any(p.prior[book.theme_ids.index(g["theme"])] < CONTINUATION
+                          and (gold.contains(p.text, g["text"]) or gold.is_part(p.text, g["text"])) for g in negatives)
+                rows.append((SET_BATCH.get(name, BATCH_OF.get(doc_id)), name, p.text, p.prev, p.heading, hit))
+    y = np.array([r[5] for r in rows])
+    batch, where = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+    parts = [TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform([r[2] for r in rows]),
+             0.5 * TfidfVectorizer(min_df=2, sublinear_tf=True).fit_transform([r[3] for r in rows]),
+             0.5 * TfidfVectorizer(min_df=2, sublinear_tf=True).fit_transform([r[4] for r in rows])]
+    x = hstack(parts).tocsr()
+    p = np.zeros(len(rows))
+    for b in sorted(set(batch)):
+        model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000).fit(x[batch != b], y[batch != b])
+        p[batch == b] = model.predict_proba(x[batch == b])[:, 1]
+    lines = ["## (c) Negative evidence where the rules make no candidate (measured, not shipped)", "",
+             f"{len(rows)} sentences, {int(y.sum())} of them a negative gold passage no candidate of its theme covers; "
+             f"cross-validated AUC {roc_auc_score(y, p):.3f}.", "",
+             "| set | such passages | sentences | true among the surest 10 | surest 25 |", "|---|---|---|---|---|"]
+    for name in SETS:
+        m = where == name
+        order = np.argsort(-p[m], kind="stable")
+        lines.append(f"| {name} | {int(y[m].sum())} | {int(m.sum())} | {int(y[m][order[:10]].sum())} | "
+                     f"{int(y[m][order[:25]].sum())} |")
+    return lines + [""]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "polarity-cv.md")
     parser.add_argument("--cache", type=Path, default=None, help="keep the coded candidates here between runs")
     parser.add_argument("--design", action="append", default=None, help="only designs starting with these letters")
+    parser.add_argument("--no-candidate", action="store_true",
+                        help="also measure design (c): negative evidence where the rules make no candidate")
     args = parser.parse_args(argv)
     book = load_codebook(None)
     docs = collect(book, args.cache)
     lines = [f"# Polarity model, leave one batch out (codebook {book.name} {book.version})", "",
              f"{len(docs)} gold-coded agendas in {len(set(d['batch'] for d in docs))} batches; each batch scored "
-             "with a model trained on the others.", ""]
+             "with a model trained on the others. The thresholds of the shipped design were chosen on these "
+             "figures, so they are development figures; a blind batch scored once with the shipped model is the "
+             "honest test.", ""]
     results = {}
     for label, design in DESIGNS.items():
         if args.design and design is not None and label[0] not in args.design:
@@ -199,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                   "absent -> present | positives only negative | matrix |", "|---|---|---|---|---|---|---|"]
         lines += [row(label, r[name]) for label, r in results.items()]
         lines.append("")
+    if args.no_candidate:
+        lines += no_candidate_negatives(book)
     return publish("\n".join(lines) + "\n", args.out)
 
 
