@@ -463,8 +463,9 @@ class Project:
         holds the quote (white space normalised), the one that also has the same polarity, the same
         hit sentence and the same page wins; only a tie on all of those leaves a decision
         unattached. A decision on a passage found in the review queue moves to the passage
-        with the same text. Each new row records its origin, so a run that is interrupted is simply
-        resumed by the next one."""
+        with the same text, and so does a decision on a candidate that is no candidate any more
+        (the polarity model left it out before review) when no other candidate holds its quote.
+        Each new row records its origin, so a run that is interrupted is simply resumed by the next one."""
         orphans = self.orphan_decisions() if orphans is None else orphans
         if not orphans:
             return 0, []
@@ -476,15 +477,15 @@ class Project:
             old = docs.get(row["document"] or "", {})
             quote = " ".join((row["quote"] or "").split())
             same_doc = [c for c in candidates if c["file"] == old.get("file") or c["institution"] == old.get("institution")]
-            if passage_of(row["candidate_id"]) is not None:
+            queued = passage_of(row["candidate_id"]) is not None
+            matches = [] if queued else _best_matches(row, quote, [c for c in same_doc if c["theme"] == row["theme"]])
+            if queued or not matches:
                 if passages is None:
                     passages = self.passages()
-                theme = row["candidate_id"].partition("#")[2]
+                theme = row["candidate_id"].partition("#")[2] if queued else row["theme"]
                 matches = [passage_candidate(p, theme) for p in passages
                            if (p["file"] == old.get("file") or p["institution"] == old.get("institution"))
                            and quote and " ".join(p["text"].split()) == quote]
-            else:
-                matches = _best_matches(row, quote, [c for c in same_doc if c["theme"] == row["theme"]])
             if len(matches) == 1:
                 self.add_decision(matches[0], row["coder"], row["decision"], theme=row["theme"],
                                   polarity=row["polarity"], note=row["note"], codebook_version=row["codebook_version"],

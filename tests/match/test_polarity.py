@@ -239,3 +239,31 @@ def test_the_audit_says_when_the_model_read_a_sentence_as_counting_against_the_t
     assert Quote("a.pdf", 5, "Wij erkennen het probleem.", False).mark == ""
     book = load_codebook(None)
     assert book.qualifier_label(MODEL_NEGATIVE) == "het model leest dit als afwijzing of afzwakking (geen codeur)"
+
+
+def test_a_decision_on_a_candidate_the_model_leaves_out_moves_to_its_passage(tmp_path, make_pdf):
+    """Nothing a coder decided is lost: coded first with the rules alone and confirmed, then coded with a
+    model that leaves the candidate out, the confirmation lands on the passage in the queue and still counts."""
+    from kwaliteitscan.pipeline.code import code_corpus
+    from kwaliteitscan.project.store import Project
+    from kwaliteitscan.report.model import report_from_project
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    sentence = "De normjaartaak is een probleem bij discriminatie door docenten."
+    make_pdf(f"# 1 Aanpak stagediscriminatie\n\n{sentence}", name="c/roc-a-2024.pdf")
+    book = load_codebook(DATA_DIR / "mini.yaml")
+    db = tmp_path / "p.sqlite"
+    code_corpus(corpus, polarity.attach(book, None), db, jobs=1)
+    with Project(db) as project:
+        [candidate] = project.candidates()
+        project.add_decision(candidate, "anna", "confirmed")
+    summary = code_corpus(corpus, polarity.attach(book, PolarityModel.from_data(model_data())), db, jobs=1)
+    assert summary.reattached == 1 and summary.unattached == []
+    with Project(db) as project:
+        assert project.candidates() == [] and project.orphan_decisions() == []
+        [moved] = [row for row in project.decision_log() if row["origin"] == candidate["id"]]
+        assert moved["candidate_id"].endswith("#acknowledgement") and moved["decision"] == "confirmed"
+        report = report_from_project(project, book)
+    cell = report.institutions[0].themes["acknowledgement"]
+    assert cell.status == "present" and [e.decision for e in cell.evidence] == ["confirmed"]
