@@ -37,12 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kwaliteitscan.interop import gold  # noqa: E402
-from kwaliteitscan.codebook import load_codebook  # noqa: E402
+from kwaliteitscan.pipeline import codebook_for_run  # noqa: E402
 from kwaliteitscan.pipeline.code import code_corpus  # noqa: E402
 from kwaliteitscan.extract.extractor import Cache  # noqa: E402
 from kwaliteitscan.report.status import checklist, statuses  # noqa: E402
 from kwaliteitscan.project.store import Project  # noqa: E402
-from kwaliteitscan.match.suggest import Suggester, attach  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.6, "matrix": 0.9, "negative": 0.9}
 
@@ -57,11 +56,10 @@ class _Ev:
         self.theme, self.codes, self.polarity, self.weak = c["theme"], tuple(c["codes"]), c["polarity"], c["weak"]
 
 
-def load_book(codebook_path: Path | None, suggest: Path | None = None):
-    book = load_codebook(codebook_path)
-    if suggest is not None:
-        book = attach(book, Suggester.load(suggest), str(suggest))
-    return book
+def load_book(codebook_path: Path | None, suggest: Path | None = None, polarity: str | None = None):
+    """The codebook with the suggester `suggest` and the polarity model `polarity` ('none': the rules
+    alone; default: the one beside the codebook), as `kwaliteitscan code` uses them."""
+    return codebook_for_run(codebook_path, suggest, polarity)
 
 
 def candidates_by_file(corpus: Path, book) -> dict[str, list[dict]]:
@@ -77,10 +75,15 @@ def candidates_by_file(corpus: Path, book) -> dict[str, list[dict]]:
     return by_doc
 
 
-def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None) -> dict:
-    book = load_book(codebook_path, suggest)
-    by_doc = candidates_by_file(corpus, book)
-    golds = gold.read(corpus)
+def evaluate(corpus: Path, codebook_path: Path | None, suggest: Path | None = None,
+             polarity: str | None = None) -> dict:
+    book = load_book(codebook_path, suggest, polarity)
+    return score(book, gold.read(corpus), candidates_by_file(corpus, book))
+
+
+def score(book, golds: dict[str, dict], by_doc: dict[str, list[dict]]) -> dict:
+    """The figures of `evaluate` for candidates already made (by PDF file name) against `golds`
+    (gold.read's result): used by bench_polarity.py to score the same candidates before and after a model."""
     found, total, ctx_found = Counter(), Counter(), Counter()
     right, made = Counter(), Counter()
     neg_total = neg_ok = 0
@@ -179,6 +182,8 @@ def render(r: dict) -> str:
     title = f"# Accuracy of codebook {book.name} {book.version} ({book.sha256[:12]})"
     if book.suggester is not None:
         title += f" with suggester {book.suggester.sha256[:12]} (threshold {book.suggester.threshold:.2f})"
+    title += (f" with polarity model {book.polarity_model.sha256[:12]}" if book.polarity_model is not None
+              else ", rules alone")
     lines = [title, "",
              f"{r['docs']} documents with gold codings: {', '.join(r['doc_ids'])}.", "",
              "| theme | gold passages | recall | context recall | candidates | precision |",
@@ -239,10 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="default: benchmarks/results/accuracy-dev.md for corpus/, accuracy-held-out.md for "
                              "corpus-heldout/, accuracy-<folder>.md otherwise")
+    parser.add_argument("--polarity-model", default=None,
+                        help="a polarity model JSON; 'none' for the rules alone (default: the one beside the codebook)")
     args = parser.parse_args(argv)
     name = args.corpus.resolve().name
     out = args.out or ROOT / "benchmarks" / "results" / RESULTS.get(name, f"accuracy-{name}.md")
-    return publish(render(evaluate(args.corpus, args.codebook, args.suggest)), out)
+    return publish(render(evaluate(args.corpus, args.codebook, args.suggest, args.polarity_model)), out)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .output import CodebookOpt, DbOpt, Engine, EngineOpt, JobsOpt, OcrOpt, SuggestOpt, batch_exit_code, escape
+from .output import (CodebookOpt, DbOpt, Engine, EngineOpt, JobsOpt, OcrOpt, PolarityOpt, SuggestOpt, batch_exit_code,
+                     escape)
 
 
 def code(
@@ -18,6 +19,7 @@ def code(
     jobs: JobsOpt = 2,
     suggest: SuggestOpt = None,
     ocr: OcrOpt = False,
+    polarity_model: PolarityOpt = None,
 ) -> None:
     """Extract, segment and match a corpus; store candidate passages in the project."""
     from rich.console import Console
@@ -28,7 +30,7 @@ def code(
     from ..pipeline import codebook_for_run
     from ..pipeline.code import code_corpus
 
-    codebook = codebook_for_run(codebook, suggest)
+    codebook = codebook_for_run(codebook, suggest, polarity_model)
     total = len(find_pdfs([corpus])) if corpus.exists() else 0
     console = Console(stderr=True, highlight=False)
     # one display for the whole run: every document is counted once when extracted and once when coded

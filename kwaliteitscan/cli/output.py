@@ -54,6 +54,10 @@ SuggestOpt = Annotated[Optional[Path], typer.Option(
     "--suggest", help="A suggester (JSON, from `kwaliteitscan suggester train`; bundled: "
                       "codebooks/stagediscriminatie.suggester.json) that adds weak candidates for sentences "
                       "without keywords in sections about the topic.")]
+PolarityOpt = Annotated[Optional[str], typer.Option(
+    "--polarity-model", help="A polarity model (JSON, from `kwaliteitscan suggester train-polarity`) that reads "
+                             "the rules' candidates again: 'none' for the rules alone (default: the one beside the "
+                             "codebook, codebooks/stagediscriminatie.polarity.json).")]
 CorpusArg = Annotated[Path, typer.Argument(help="The corpus folder that was coded.")]
 CoderOpt = Annotated[Optional[str], typer.Option("--coder", help="Your name as a coder (decisions are per coder).")]
 OnlyCoderOpt = Annotated[Optional[str], typer.Option("--coder", help="Use this coder's decisions only.")]

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .output import CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, SuggestOpt, err_console, escape
+from .output import (CodebookOpt, CorpusArg, DbOpt, FinalOpt, OcrOpt, OnlyCoderOpt, OutOpt, PolarityOpt, SuggestOpt,
+                     err_console, escape)
 
 
 class ReportFormat(str, Enum):
@@ -67,6 +68,7 @@ def audit(
     year: Annotated[Optional[int], typer.Option("--year", min=2000, max=2100,
                                                  help="The agenda's year (default: from the file name).")] = None,
     ocr: OcrOpt = False,
+    polarity_model: PolarityOpt = None,
 ) -> None:
     """Self-audit of one agenda for the school: what can be better, what is in order, how it was made.
 
@@ -78,7 +80,7 @@ def audit(
     from ..report.audit import write_audit
 
     console = err_console()
-    built = audit_file(file, codebook_for_run(codebook, suggest), institution=institution, year=year, ocr=ocr,
+    built = audit_file(file, codebook_for_run(codebook, suggest, polarity_model), institution=institution, year=year, ocr=ocr,
                        on_warning=lambda text: console.print(f"[yellow]warning:[/yellow] {escape(text)}"))
     fmt = _format(fmt, out)
     text = write_audit(built, fmt.value, out)

@@ -60,3 +60,27 @@ def suggester_train_queue(
     save_suggester(data, out)
     typer.echo(f"{out}: queue prior for {len(book.theme_ids)} themes, trained on {summary['documents']} documents "
                f"({summary['passages']} passages, {summary['coded']} coded)")
+
+
+@suggester_app.command("train-polarity")
+def suggester_train_polarity(
+    corpora: Annotated[list[Path], typer.Argument(
+        help="One or more hand-coded corpora: PDFs with gold/<doc>.yaml (GOLD_FORMAT.md).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the polarity model (JSON).")],
+    codebook: CodebookOpt = None,
+) -> None:
+    """Learn which rule candidates coders code against their theme, and which not at all (needs the
+    `train` extra: scikit-learn). Put the file beside the codebook as <codebook>.polarity.json to use it."""
+    from ..codebook import load_codebook
+    from ..match.polarity import save
+    from ..pipeline.train import train_polarity
+
+    book = load_codebook(codebook)
+    data, summary = train_polarity(corpora, book)
+    for line in summary["skipped"]:
+        typer.echo(f"skipped: {line}", err=True)
+    save(data, out)
+    typer.echo(f"{out}: polarity model trained on {summary['documents']} documents of {', '.join(summary['corpora'])} "
+               f"({summary['candidates']} rule candidates, {summary['relevant']} coded under their theme, "
+               f"{summary['negative']} of them against it)")
+    raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(summary["skipped"])))

@@ -17,6 +17,11 @@ SUGGESTED_LABEL = "voorgesteld door het model (geen trefwoord)"
 #: the code of a passage a coder decided in the review queue that is no rule candidate
 QUEUE_CODE = "wachtrij"
 QUEUE_LABEL = "door de codeur gevonden in de beoordelingswachtrij"
+#: the qualifiers the learned polarity model (match/polarity.py) gives a candidate it turned negative
+#: or positive, with their labels
+MODEL_NEGATIVE, MODEL_POSITIVE = "model_negative", "model_positive"
+MODEL_QUALIFIERS = {MODEL_NEGATIVE: "het model leest dit als afwijzing of afzwakking (geen codeur)",
+                    MODEL_POSITIVE: "het model leest dit niet als afwijzing (geen codeur)"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,14 @@ class Codebook:
     suggester: object = field(default=None, repr=False, compare=False)
     #: negation by scope; None: only the negative qualifiers' phrases say what is negated
     negation: Negation | None = None
+    #: a learned polarity model (match/polarity.py) applied after the rules, if any; not part of the
+    #: YAML (`<codebook>.polarity.json` beside it, or `--polarity-model FILE`)
+    polarity_model: object = field(default=None, repr=False, compare=False)
+
+    def qualifier_label(self, qualifier_id: str) -> str:
+        """A qualifier's label (the codebook's, or the polarity model's); its id when unknown."""
+        found = next((q.label for q in self.qualifiers if q.id == qualifier_id), None)
+        return found or MODEL_QUALIFIERS.get(qualifier_id, qualifier_id)
 
     def theme(self, theme_id: str) -> Theme:
         for theme in self.themes:

@@ -107,6 +107,9 @@ def result_digest(matcher: Matcher, hits: Hits, place: str) -> str:
     digest.update(repr((place, _rules(book), hitting)).encode())
     if suggester is not None:  # the whole model: one in memory may have no sha256
         digest.update(_suggester_digest(suggester).encode())
+    model = book.polarity_model
+    if model is not None:  # its sha256: of the file's bytes, or of the data of one built in memory
+        digest.update(f"polarity {model.sha256}".encode())
     return digest.hexdigest()
 
 
@@ -133,7 +136,8 @@ def _owner(owner) -> object:
     return (owner.theme, owner.id) if isinstance(owner, Code) else owner
 
 
-_SKIP = {"patterns", "line", "source_text", "sha256", "path", "name", "version", "description", "suggester"}
+_SKIP = {"patterns", "line", "source_text", "sha256", "path", "name", "version", "description", "suggester",
+         "polarity_model"}
 
 
 def _plain(value):
@@ -151,7 +155,7 @@ def _plain(value):
     return value
 
 
-_SOURCES = ("matcher.py", "passages.py", "negation.py", "suggest.py", "reuse.py")
+_SOURCES = ("matcher.py", "passages.py", "negation.py", "suggest.py", "reuse.py", "polarity.py")
 _source: list[str] = []
 
 

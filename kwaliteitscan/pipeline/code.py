@@ -24,15 +24,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..codebook import Codebook, load_codebook
+from ..codebook import Codebook
 from ..extract.corpus import MANIFEST, Entry, corpus_entries, drop_concepts, find_pdfs
 from ..errors import CodebookError, InputError
 from ..extract.extractor import Cache, Document, extract_many, quiet_collector
 from ..extract.ocr import require_tools as require_ocr
 from ..match.matcher import Candidate, Matcher, code_document
 from ..match.passages import Passage, passages_of
+from ..match.polarity import apply as apply_polarity
 from ..match.reuse import ReusingMatcher, hits_path, load_hits, result_digest, store_hits
-from ..project.store import Project, default_db, document_rows, run_label
+from ..project.store import Project, default_db, document_rows, learned_label, run_label
 from ..review.features import cached_document_terms, for_project, terms_path
 from ..segment.nlp import pipeline_id
 from ..segment.segmenter import cache_path, segmented
@@ -71,7 +72,9 @@ _worker: dict = {}
 
 
 def _matcher(codebook: Codebook) -> Matcher:
-    key = (codebook.sha256, getattr(codebook.suggester, "sha256", None), id(codebook.suggester))
+    # the polarity model is not the matcher's, but the result digest reads it from matcher.codebook
+    key = (codebook.sha256, getattr(codebook.suggester, "sha256", None), id(codebook.suggester),
+           getattr(codebook.polarity_model, "sha256", None))
     if _worker.get("key") != key:
         _worker.update(key=key, matcher=Matcher(codebook))
     return _worker["matcher"]
@@ -122,7 +125,12 @@ def code_one(doc: Document, codebook: Codebook, pipeline: str, cache_root: Path 
         matcher = ReusingMatcher(full, None, lambda keys: full)
     seen: dict = {}
     candidates = code_document(seg, matcher, seen)
+    # the passages keep the rules' evidence of every candidate, also of one the polarity model leaves out:
+    # the review queue still ranks such a passage as the rules made it, so a coder still meets it there
     passages = passages_of(seg, candidates, matcher, seen)
+    if codebook.polarity_model is not None:
+        prev = {(p.page, p.start): p.prev for p in passages}
+        candidates = apply_polarity(candidates, prev, codebook.polarity_model, codebook.negation)
     hits = matcher.hits()
     if hits is not None:
         store_hits(path, hits)
@@ -178,7 +186,11 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     corpus = Path(corpus)
     if not corpus.exists():
         raise InputError(f"{corpus}: no such folder or file; give the corpus folder")
-    book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    if not isinstance(codebook, Codebook):  # a file or the bundled one: with the model that ships beside it
+        from . import codebook_for_run
+
+        codebook = codebook_for_run(codebook, None)
+    book = codebook
     if ocr:
         require_ocr()  # before anything is written: a missing Tesseract is one line, not a failed batch
     pdfs = find_pdfs([corpus])
@@ -191,7 +203,7 @@ def code_corpus(corpus: Path | str, codebook: Path | str | Codebook | None = Non
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     # what the project records: the pipeline, and the suggester when one adds candidates
-    suggester = book.suggester.sha256[:12] if book.suggester is not None else None
+    suggester = learned_label(book)
     db_path = Path(db) if db else default_db(corpus)
     notify = on_event or (lambda kind, text: None)
     summary = CodingSummary(db_path, f"{book.name} {book.version} ({book.sha256[:12]})",

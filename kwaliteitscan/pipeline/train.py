@@ -128,3 +128,91 @@ def train_queue_prior(corpus: Path | str | list[Path | str], book: Codebook, *, 
     prior = build_prior(data.passages, [set(t) for t in themes_of], "lr",
                         meta={k: v for k, v in summary.items() if k != "skipped"})
     return prior.to_json(), summary
+
+
+# --------------------------------------------------------------------------- the polarity model
+
+
+def candidate_labels(candidates, coding: dict) -> list[tuple[bool | None, bool]]:
+    """(counts against its theme?, evidence of its theme at all?) for each candidate of one document,
+    by its gold coding (GOLD_FORMAT.md), as bench_accuracy.py decides what a candidate finds: the gold
+    passages of its theme its passage holds, or whose larger part its hit sentence is. The first is
+    None for a candidate that finds no gold of its theme; when the passages it finds disagree, the
+    one its hit sentence is part of decides, else the majority (ties: negative)."""
+    passages = coding.get("passages") or []
+    out = []
+    for c in candidates:
+        get = c.get if isinstance(c, dict) else lambda k, c=c: getattr(c, k)
+        theme, passage, sentence = get("theme"), get("passage"), get("sentence")
+        found = [p for p in passages if p.get("theme") == theme
+                 and (gold.contains(passage, p.get("text", "")) or gold.is_part(sentence, p.get("text", "")))]
+        if not found:
+            out.append((None, False))
+            continue
+        own = [p for p in found if gold.contains(sentence, p["text"]) or gold.is_part(sentence, p["text"])]
+        votes = [p.get("polarity") == "negative" for p in (own or found)]
+        out.append((2 * sum(votes) >= len(votes), True))
+    return out
+
+
+def polarity_examples(corpus: Path | str, book: Codebook, cache: Cache | None = None) -> tuple[list[tuple], dict]:
+    """(text features, rule features, negative?, relevant?) for every rule candidate the codebook makes
+    in the gold-coded PDFs of `corpus`, coded as `code` codes them (match.polarity, candidate_labels)."""
+    from ..match.passages import passages_of
+    from ..match.polarity import candidate_parts
+
+    corpus = Path(corpus)
+    codings = {}
+    for doc_id, data in gold.read(corpus).items():
+        if not isinstance(data.get("passages") or [], list):
+            raise InputError(f"{corpus / 'gold' / doc_id}.yaml: passages is not a list; see GOLD_FORMAT.md")
+        codings[data["document"]] = data
+    found: dict[str, Path] = {}
+    for path in find_pdfs([corpus]):
+        found.setdefault(path.name, path)
+    pdfs = [found[n] for n in codings if n in found]
+    skipped = [f"{corpus / n}: has a gold coding but no PDF in {corpus}; put the PDF there or remove the coding"
+               for n in codings if n not in found]
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
+    cache = cache if cache is not None else Cache()
+    pipeline = pipeline_id(book.language)
+    matcher = Matcher(dataclasses.replace(book, suggester=None, polarity_model=None))
+    examples: list[tuple] = []
+    used = 0
+    for outcome in extract_many(pdfs, cache=cache):
+        if outcome.document is None:
+            skipped.append(outcome.error or f"{outcome.path}: could not be extracted")
+            continue
+        used += 1
+        seg = segmented(outcome.document, book.language, pipeline, cache.root)
+        seen: dict = {}
+        cands = code_document(seg, matcher, seen)
+        prev = {(p.page, p.start): p.prev for p in passages_of(seg, cands, matcher, seen)}
+        for c, (negative, relevant) in zip(cands, candidate_labels(cands, codings[outcome.path.name])):
+            text, rules = candidate_parts(c, prev.get((c.page, c.start), ""), book.negation)
+            examples.append((text, rules, negative, relevant))
+    summary = {"corpus": corpus.name, "documents": used, "candidates": len(examples),
+               "relevant": sum(1 for e in examples if e[3]), "negative": sum(1 for e in examples if e[2]),
+               "skipped": skipped}
+    return examples, summary
+
+
+def train_polarity(corpora: list[Path | str], book: Codebook, cache: Cache | None = None) -> tuple[dict, dict]:
+    """A polarity model for `book` learned from the gold codings of one or more hand-coded corpora
+    (needs the `train` extra). Returns (JSON data, summary: documents, candidates, skipped files)."""
+    from ..match.polarity import fit
+
+    examples: list[tuple] = []
+    summary: dict = {"corpora": [], "documents": 0, "candidates": 0, "relevant": 0, "negative": 0, "skipped": []}
+    for corpus in corpora:
+        found, part = polarity_examples(corpus, book, cache)
+        examples += found
+        summary["corpora"].append(part["corpus"])
+        for key in ("documents", "candidates", "relevant", "negative"):
+            summary[key] += part[key]
+        summary["skipped"] += part["skipped"]
+    trained_on = {k: v for k, v in summary.items() if k != "skipped"}
+    trained_on["codebook"] = f"{book.name} {book.version} ({book.sha256[:12]})"
+    trained_on["themes"] = list(book.theme_ids)
+    return fit(examples, trained_on=trained_on), summary

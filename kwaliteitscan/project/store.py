@@ -540,8 +540,9 @@ class Project:
         holds the quote (white space normalised), the one that also has the same polarity, the same
         hit sentence and the same page wins; only a tie on all of those leaves a decision
         unattached. A decision on a passage found in the review queue moves to the passage
-        with the same text. Each new row records its origin, so a run that is interrupted is simply
-        resumed by the next one."""
+        with the same text, and so does a decision on a candidate that is no candidate any more
+        (the polarity model left it out before review) when no other candidate holds its quote.
+        Each new row records its origin, so a run that is interrupted is simply resumed by the next one."""
         orphans = self.orphan_decisions() if orphans is None else orphans
         if not orphans:
             return 0, []
@@ -553,15 +554,15 @@ class Project:
             old = docs.get(row["document"] or "", {})
             quote = " ".join((row["quote"] or "").split())
             same_doc = [c for c in candidates if c["file"] == old.get("file") or c["institution"] == old.get("institution")]
-            if passage_of(row["candidate_id"]) is not None:
+            queued = passage_of(row["candidate_id"]) is not None
+            matches = [] if queued else _best_matches(row, quote, [c for c in same_doc if c["theme"] == row["theme"]])
+            if queued or not matches:
                 if passages is None:
                     passages = self.passages()
-                theme = row["candidate_id"].partition("#")[2]
+                theme = row["candidate_id"].partition("#")[2] if queued else row["theme"]
                 matches = [passage_candidate(p, theme) for p in passages
                            if (p["file"] == old.get("file") or p["institution"] == old.get("institution"))
                            and quote and " ".join(p["text"].split()) == quote]
-            else:
-                matches = _best_matches(row, quote, [c for c in same_doc if c["theme"] == row["theme"]])
             if len(matches) == 1:
                 self.add_decision(matches[0], row["coder"], row["decision"], theme=row["theme"],
                                   polarity=row["polarity"], note=row["note"], codebook_version=row["codebook_version"],
@@ -977,6 +978,19 @@ def default_db(corpus: Path) -> Path:
     return (corpus if corpus.is_dir() else corpus.parent) / DEFAULT_DB_NAME
 
 
+def learned_label(book) -> str | None:
+    """What a project records of the learned models a codebook was used with (the `suggester` column and
+    meta key): the suggester's sha, and 'polarity <sha>' for a polarity model; None without either. A
+    new model thus makes a document's state differ, so the next `code` computes its candidates again."""
+    parts = []
+    if book.suggester is not None:
+        parts.append(book.suggester.sha256[:12])
+    if getattr(book, "polarity_model", None) is not None:
+        parts.append(f"polarity {book.polarity_model.sha256[:12]}")
+    return "+".join(parts) or None
+
+
 def run_label(pipeline: str, suggester: str | None) -> str:
-    """How a run is shown: the spaCy pipeline, and the suggester (its sha) when one took part."""
-    return pipeline + (f"+suggester {suggester}" if suggester else "")
+    """How a run is shown: the spaCy pipeline, and the learned models (their shas) that took part."""
+    return pipeline + "".join(f"+{part}" if part.startswith("polarity ") else f"+suggester {part}"
+                              for part in (suggester or "").split("+") if part)

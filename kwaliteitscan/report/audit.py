@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..codebook.model import MODEL_NEGATIVE
 from ..version import __version__
 from .labels import NO_GAPS, NOTHING_IN_ORDER, cut_at_sentence
 from .model import STATUS_NL, Evidence, InstitutionReport, Report, rule_themes
@@ -43,9 +44,19 @@ class Quote:
     page: int
     text: str
     against: bool  # a sentence that counts against the theme (a denial, a refusal)
+    #: it counts against the theme because the polarity model read it so, not a rule (match/polarity.py)
+    by_model: bool = False
 
     def to_json(self) -> dict:
-        return {"document": self.document, "page": self.page, "text": self.text, "against": self.against}
+        return {"document": self.document, "page": self.page, "text": self.text, "against": self.against,
+                "against_by_model": self.by_model}
+
+    @property
+    def mark(self) -> str:
+        """What the audit says after the page of a quote that counts against the theme, in Dutch."""
+        if not self.against:
+            return ""
+        return "spreekt de aanpak tegen" + (" (gelezen door het model, niet op een trefwoord)" if self.by_model else "")
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,8 @@ class Audit:
 
 
 def _quote(e: Evidence) -> Quote:
-    return Quote(e.document, e.page, cut_at_sentence(e.text, QUOTE_WIDTH), e.polarity == "negative")
+    return Quote(e.document, e.page, cut_at_sentence(e.text, QUOTE_WIDTH), e.polarity == "negative",
+                 e.polarity == "negative" and MODEL_NEGATIVE in e.qualifiers)
 
 
 def _counted(inst: InstitutionReport, theme: str) -> list[Evidence]:
@@ -240,7 +252,7 @@ def render_audit_markdown(audit: Audit) -> str:
             out += [f"Waarom: {md_escape(gap.reason)}.", ""]
         out += [f"*{gap.finding}*", ""]
         for q in gap.quotes:
-            mark = " (spreekt de aanpak tegen)" if q.against else ""
+            mark = f" ({q.mark})" if q.against else ""
             out.append(f"> {md_escape(q.text)}  \n> — p. {q.page}{mark}")
             out.append("")
     out += ["## Wat is in orde", ""]
@@ -279,7 +291,7 @@ def render_audit_terminal(audit: Audit, console) -> None:
             say(f"Waarom: {gap.reason}.")
         say(gap.finding, style="italic")
         for q in gap.quotes:
-            mark = " (spreekt de aanpak tegen)" if q.against else ""
+            mark = f" ({q.mark})" if q.against else ""
             say(f"“{q.text}” (p. {q.page}){mark}", 5, "dim")
     console.print(Text("\nWat is in orde", style="bold underline"))
     if not audit.in_order:

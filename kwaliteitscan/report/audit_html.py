@@ -56,7 +56,7 @@ CSP = f"default-src 'none'; style-src {csp_hash(_CSS)}; img-src 'none'; base-uri
 
 def _quote(q) -> str:
     cls = " class=\"tegen\"" if q.against else ""
-    against = " · spreekt de aanpak tegen" if q.against else ""
+    against = f" · {esc(q.mark)}" if q.against else ""
     return f"<blockquote{cls}>“{esc(q.text)}” <span class=\"p\">(p. {esc(q.page)}{against})</span></blockquote>"
 
 

@@ -297,7 +297,7 @@ def _institution_name(inst: InstitutionReport) -> str:
 
 
 def _qualifier_label(book: Codebook, qid: str) -> str:
-    return next((q.label for q in book.qualifiers if q.id == qid), qid)
+    return book.qualifier_label(qid)
 
 
 def _code_label(book: Codebook, theme: str, code: str) -> str:

@@ -120,7 +120,7 @@ def write_xlsx(report: Report, path: Path) -> None:
 
 
 def _qualifier_label(book, qid: str) -> str:
-    return next((q.label for q in book.qualifiers if q.id == qid), qid)
+    return book.qualifier_label(qid)
 
 
 def render_json(report: Report) -> str:

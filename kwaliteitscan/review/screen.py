@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..codebook.model import MODEL_QUALIFIERS
 from ..errors import KwaliteitscanError
 from ..untrusted import clean
 from .session import ReviewSession
@@ -57,7 +58,7 @@ class Labels:
     def of(cls, book) -> "Labels":
         return cls({t.id: t.label for t in book.themes},
                    {(t.id, c.id): c.label for t in book.themes for c in t.codes},
-                   {q.id: q.label for q in book.qualifiers})
+                   {**MODEL_QUALIFIERS, **{q.id: q.label for q in book.qualifiers}})
 
     def theme(self, theme: str) -> str:
         return self.themes.get(theme, theme)

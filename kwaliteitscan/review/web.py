@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs
 
+from ..codebook.model import MODEL_QUALIFIERS
 from ..errors import InputError, KwaliteitscanError, UsageError
 from ..untrusted import clean
 from .session import KEYS, ReviewSession
@@ -194,7 +195,7 @@ class WebReview:
         if cand is None:
             return view
         polarity = session.shown_polarity()
-        qualifiers = {q.id: q.label for q in getattr(self.book, "qualifiers", ())}
+        qualifiers = {**MODEL_QUALIFIERS, **{q.id: q.label for q in getattr(self.book, "qualifiers", ())}}
         view.update({
             "cand": cand, "where": clean(f"{cand['institution']}" + (f" ({cand['year']})" if cand["year"] else "")),
             "file": clean(cand["file"]), "page": cand["page"], "theme": clean(self.label(cand["theme"])),
