@@ -56,7 +56,7 @@ class Quote:
         """What the audit says after the page of a quote that counts against the theme, in Dutch."""
         if not self.against:
             return ""
-        return "spreekt de aanpak tegen" + (" (gelezen door het model, niet op een trefwoord)" if self.by_model else "")
+        return "spreekt de aanpak tegen" + (", gelezen door het model, niet op een trefwoord" if self.by_model else "")
 
 
 @dataclass(frozen=True)

@@ -234,7 +234,7 @@ def test_the_audit_says_when_the_model_read_a_sentence_as_counting_against_the_t
     by_rule = Quote("a.pdf", 3, "Een apart meldpunt richten wij niet in.", True)
     by_model = Quote("a.pdf", 4, "De meeste studenten vinden zonder problemen een plek.", True, True)
     assert by_rule.mark == "spreekt de aanpak tegen" and by_rule.to_json()["against_by_model"] is False
-    assert by_model.mark == "spreekt de aanpak tegen (gelezen door het model, niet op een trefwoord)"
+    assert by_model.mark == "spreekt de aanpak tegen, gelezen door het model, niet op een trefwoord"
     assert by_model.to_json()["against_by_model"] is True
     assert Quote("a.pdf", 5, "Wij erkennen het probleem.", False).mark == ""
     book = load_codebook(None)
