@@ -46,21 +46,24 @@ def status_and_reason(evidence: Iterable[Evidence]) -> tuple[str, str]:
     strong = [e for e in positive if not e.weak and getattr(e, "decision", "pending") == "pending"]
     if len(strong) >= SUGGESTED_PRESENT_MIN and len(strong) > len(negative):
         return "present", f"{_passages(len(strong))} met stevig bewijs" + (
-            f", tegen {_passages(len(negative))} die het afzwakken of afwijzen" if negative else "")
+            f", tegen {_against(len(negative))}" if negative else "")
     if not positive:
         return "absent", ("alleen passages die het ontkennen, afzwakken of afwijzen" if negative
                           else "geen passage gevonden")
     if not strong:
         return "unclear", "alleen zwak of onzeker bewijs (een intentie, verkenning of algemene maatregel)"
     if len(strong) <= len(negative):
-        return "unclear", (f"{_passages(len(strong))} met stevig bewijs, maar {_passages(len(negative))} die het "
-                           "afzwakken of afwijzen")
+        return "unclear", f"{_passages(len(strong))} met stevig bewijs, maar {_against(len(negative))}"
     return "unclear", (f"maar {_passages(len(strong))} met stevig bewijs; zonder codeur telt een thema pas als "
                        f"aanwezig bij ten minste {SUGGESTED_PRESENT_MIN}")
 
 
 def _passages(n: int) -> str:
     return f"{n} passage" if n == 1 else f"{n} passages"
+
+
+def _against(n: int) -> str:
+    return "1 passage die het afzwakt of afwijst" if n == 1 else f"{n} passages die het afzwakken of afwijzen"
 
 
 def statuses(codebook: Codebook, evidence: Iterable[Evidence]) -> dict[str, str]:

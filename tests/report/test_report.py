@@ -161,7 +161,7 @@ def test_status_rules(evidence, status, state, reviewed):
     ([ev(), ev(cid="y"), ev(cid="v"), ev(polarity="negative", cid="z"), ev(polarity="negative", cid="w"),
       ev(polarity="negative", cid="u")], "unclear", "3 passages met stevig bewijs, maar 3 passages die het afzwakken"),
     ([ev(), ev(cid="y"), ev(cid="v"), ev(polarity="negative", cid="z")], "present",
-     "3 passages met stevig bewijs, tegen 1 passage die het afzwakken of afwijzen"),
+     "3 passages met stevig bewijs, tegen 1 passage die het afzwakt of afwijst"),
     ([ev("confirmed")], "present", "bevestigd door een codeur"),
 ])
 def test_every_status_says_why_in_dutch(evidence, status, words):
