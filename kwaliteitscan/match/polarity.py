@@ -31,6 +31,7 @@ from pathlib import Path
 from ..codebook.model import MODEL_NEGATIVE, MODEL_POSITIVE
 from ..errors import InputError
 from .negation import negated as scope_negated, words as split_words
+from .suggest import read_model_file
 
 FORMAT = "kwaliteitscan-polarity"
 #: MODEL_NEGATIVE: the qualifier a candidate gets when the model, not a rule, says it counts against its
@@ -208,14 +209,8 @@ class PolarityModel:
     @classmethod
     def load(cls, path: Path | str) -> "PolarityModel":
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-            data = json.loads(raw)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror}); give the polarity model's JSON file") from exc
-        except ValueError as exc:
-            raise InputError(f"{path}: not JSON ({exc}); give the polarity model's JSON file or train one with "
-                             "`kwaliteitscan suggester train-polarity`") from exc
+        data, raw = read_model_file(path, "the polarity model's JSON file",
+                                    " or train one with `kwaliteitscan suggester train-polarity`")
         return cls.from_data(data, str(path), hashlib.sha256(raw).hexdigest())
 
 

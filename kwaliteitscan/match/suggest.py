@@ -55,6 +55,18 @@ def _add(scores: list[float], terms: Counter, table: dict, scale: float) -> None
             scores[i] += scale * w * c
 
 
+
+def read_model_file(path: Path, what: str, hint: str = "") -> tuple[object, bytes]:
+    """A learned model's JSON and its bytes (their sha256 is the model's identity), or one line naming
+    the file and what to give instead (`what`, e.g. "the suggester's JSON file"; `hint`: how to get one)."""
+    try:
+        raw = path.read_bytes()
+        return json.loads(raw), raw
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}); give {what}") from exc
+    except ValueError as exc:
+        raise InputError(f"{path}: not JSON ({exc}); give {what}{hint}") from exc
+
 @dataclass
 class Suggester:
     themes: tuple[str, ...]
@@ -119,13 +131,7 @@ class Suggester:
     @classmethod
     def load(cls, path: Path | str) -> "Suggester":
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-            data = json.loads(raw)
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror}); give the suggester's JSON file") from exc
-        except ValueError as exc:
-            raise InputError(f"{path}: not JSON ({exc}); give the suggester's JSON file") from exc
+        data, raw = read_model_file(path, "the suggester's JSON file")
         if not isinstance(data, dict):
             raise InputError(f"{path}: not a usable suggester (not a JSON object)")
         model = cls.from_data(data, str(path))

@@ -65,15 +65,7 @@ def examples_from_corpus(corpus: Path | str, book, cache=None,
         except (KeyError, TypeError) as exc:
             raise InputError(f"{corpus / 'gold' / doc_id}.yaml: a passage lacks text or theme ({exc}); "
                              "see GOLD_FORMAT.md") from exc
-    names = [n for n in golds if documents is None or n in documents]
-    found: dict[str, Path] = {}
-    for path in find_pdfs([corpus]):  # the gold names a file; `code` finds it in subfolders too
-        found.setdefault(path.name, path)
-    pdfs = [found[n] for n in names if n in found]
-    skipped = [f"{corpus / n}: has a gold coding but no PDF in {corpus}; put the PDF there or remove the coding"
-               for n in names if n not in found]
-    if not pdfs:
-        raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
+    pdfs, skipped = _gold_pdfs(corpus, [n for n in golds if documents is None or n in documents])
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     examples: list[tuple[str, str, set[str]]] = []
@@ -167,14 +159,7 @@ def polarity_examples(corpus: Path | str, book: Codebook, cache: Cache | None = 
         if not isinstance(data.get("passages") or [], list):
             raise InputError(f"{corpus / 'gold' / doc_id}.yaml: passages is not a list; see GOLD_FORMAT.md")
         codings[data["document"]] = data
-    found: dict[str, Path] = {}
-    for path in find_pdfs([corpus]):
-        found.setdefault(path.name, path)
-    pdfs = [found[n] for n in codings if n in found]
-    skipped = [f"{corpus / n}: has a gold coding but no PDF in {corpus}; put the PDF there or remove the coding"
-               for n in codings if n not in found]
-    if not pdfs:
-        raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
+    pdfs, skipped = _gold_pdfs(corpus, list(codings))
     cache = cache if cache is not None else Cache()
     pipeline = pipeline_id(book.language)
     matcher = Matcher(dataclasses.replace(book, suggester=None, polarity_model=None))
@@ -216,3 +201,17 @@ def train_polarity(corpora: list[Path | str], book: Codebook, cache: Cache | Non
     trained_on["codebook"] = f"{book.name} {book.version} ({book.sha256[:12]})"
     trained_on["themes"] = list(book.theme_ids)
     return fit(examples, trained_on=trained_on), summary
+
+
+def _gold_pdfs(corpus: Path, names: list[str]) -> tuple[list[Path], list[str]]:
+    """The PDFs of `corpus` that the gold codings `names` (file names) are of, and a line for each coding
+    without its PDF. The gold names a file; `code` finds it in subfolders too, so this does."""
+    found: dict[str, Path] = {}
+    for path in find_pdfs([corpus]):
+        found.setdefault(path.name, path)
+    pdfs = [found[n] for n in names if n in found]
+    skipped = [f"{corpus / n}: has a gold coding but no PDF in {corpus}; put the PDF there or remove the coding"
+               for n in names if n not in found]
+    if not pdfs:
+        raise InputError(f"{corpus}: no PDFs with a gold coding in gold/; give a hand-coded corpus")
+    return pdfs, skipped
