@@ -60,6 +60,7 @@ def suggester_train_queue(
     save_suggester(data, out)
     typer.echo(f"{out}: queue prior for {len(book.theme_ids)} themes, trained on {summary['documents']} documents "
                f"({summary['passages']} passages, {summary['coded']} coded)")
+    raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(summary["skipped"])))
 
 
 @suggester_app.command("train-polarity")

@@ -183,6 +183,17 @@ def test_train_queue_learns_from_several_coded_corpora_at_once(gold_corpus, tmp_
     assert "trained on 3 documents" in result.output
 
 
+def test_train_queue_names_a_coding_without_its_pdf_and_still_trains(gold_corpus, tmp_path):
+    (gold_corpus / "gold" / "roc-weg-2024.yaml").write_text(yaml.safe_dump(
+        {"document": "roc-weg-2024.pdf", "institution": "ROC Weg", "year": 2024,
+         "themes": {t: "absent" for t in THEMES}, "flags": [], "passages": []}), encoding="utf-8")
+    out = tmp_path / "prior.json"
+    result = runner.invoke(app, ["suggester", "train-queue", str(gold_corpus), "--out", str(out)])
+    assert result.exit_code == 10, result.output  # like `code`: some of the batch failed, the rest was used
+    assert "roc-weg-2024.pdf: has a gold coding but no PDF" in result.output
+    assert Prior.load(out).meta["documents"] == 2
+
+
 def test_a_prior_that_is_not_one_is_one_line(gold_corpus, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}", encoding="utf-8")
