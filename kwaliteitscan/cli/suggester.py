@@ -33,12 +33,9 @@ def suggester_train(
     book = load_codebook(codebook)
     cues = tuple(c for c in (x.strip() for x in requires.split(",")) if c)
     data, summary, skipped = train_suggester(corpus, book, threshold=threshold, requires=cues)
-    for line in skipped:
-        typer.echo(f"skipped: {line}", err=True)
-    save_suggester(data, out)
-    typer.echo(f"{out}: suggester for {len(book.theme_ids)} themes, trained on {summary['documents']} "
-               f"documents ({summary['sentences']} sentences, {summary['coded']} coded); threshold {threshold}")
-    raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(skipped)))
+    _written(save_suggester, data, out, summary["documents"], skipped,
+             f"suggester for {len(book.theme_ids)} themes, trained on {summary['documents']} documents "
+             f"({summary['sentences']} sentences, {summary['coded']} coded); threshold {threshold}")
 
 
 @suggester_app.command("train-queue")
@@ -55,12 +52,9 @@ def suggester_train_queue(
 
     book = load_codebook(codebook)
     data, summary = train_queue_prior(corpus, book)
-    for line in summary["skipped"]:
-        typer.echo(f"skipped: {line}", err=True)
-    save_suggester(data, out)
-    typer.echo(f"{out}: queue prior for {len(book.theme_ids)} themes, trained on {summary['documents']} documents "
-               f"({summary['passages']} passages, {summary['coded']} coded)")
-    raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(summary["skipped"])))
+    _written(save_suggester, data, out, summary["documents"], summary["skipped"],
+             f"queue prior for {len(book.theme_ids)} themes, trained on {summary['documents']} documents "
+             f"({summary['passages']} passages, {summary['coded']} coded)")
 
 
 @suggester_app.command("train-polarity")
@@ -78,10 +72,17 @@ def suggester_train_polarity(
 
     book = load_codebook(codebook)
     data, summary = train_polarity(corpora, book)
-    for line in summary["skipped"]:
+    _written(save, data, out, summary["documents"], summary["skipped"],
+             f"polarity model trained on {summary['documents']} documents of {', '.join(summary['corpora'])} "
+             f"({summary['candidates']} rule candidates, {summary['relevant']} coded under their theme, "
+             f"{summary['negative']} of them against it)")
+
+
+def _written(save, data: dict, out: Path, documents: int, skipped: list[str], what: str) -> None:
+    """After training: name each skipped file, write the model, say what it is, and exit as `code`
+    does (10 when some of the corpus could not be used)."""
+    for line in skipped:
         typer.echo(f"skipped: {line}", err=True)
     save(data, out)
-    typer.echo(f"{out}: polarity model trained on {summary['documents']} documents of {', '.join(summary['corpora'])} "
-               f"({summary['candidates']} rule candidates, {summary['relevant']} coded under their theme, "
-               f"{summary['negative']} of them against it)")
-    raise typer.Exit(batch_exit_code(summary["documents"], summary["documents"] + len(summary["skipped"])))
+    typer.echo(f"{out}: {what}")
+    raise typer.Exit(batch_exit_code(documents, documents + len(skipped)))

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..codebook.model import MODEL_NEGATIVE, MODEL_POSITIVE
 from ..errors import InputError
 from .negation import negated as scope_negated, words as split_words
-from .suggest import read_model_file
+from .suggest import read_model_file, save_suggester as save_model
 
 FORMAT = "kwaliteitscan-polarity"
 #: MODEL_NEGATIVE: the qualifier a candidate gets when the model, not a rule, says it counts against its
@@ -356,6 +356,4 @@ def fit(examples: list[tuple[Counter, list[str], bool | None, bool]], *, use: di
 
 def save(data: dict, out: Path) -> None:
     """Write a trained polarity model as compact, sorted JSON (the same training gives the same bytes)."""
-    from ..files import write_text
-
-    write_text(out, json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    save_model(data, out, sort_keys=True)

@@ -214,8 +214,9 @@ def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *,
             "intercepts": [round(v, 6) for v in intercepts], "trained_on": trained_on or {}}
 
 
-def save_suggester(data: dict, out: Path) -> None:
-    """Write a trained suggester (the data `train` returns) as compact JSON."""
+def save_suggester(data: dict, out: Path, *, sort_keys: bool = False) -> None:
+    """Write a trained model (a suggester, the queue's prior, a polarity model) as compact JSON;
+    `sort_keys` for a model whose training must give the same bytes every time."""
     from ..files import write_text
 
-    write_text(out, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    write_text(out, json.dumps(data, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":")))
