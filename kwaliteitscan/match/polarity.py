@@ -31,7 +31,7 @@ from pathlib import Path
 from ..codebook.model import MODEL_NEGATIVE, MODEL_POSITIVE
 from ..errors import InputError
 from .negation import negated as scope_negated, words as split_words
-from .suggest import read_model_file, save_suggester as save_model
+from .suggest import read_model_file, save_suggester as save_model, training_tools
 
 FORMAT = "kwaliteitscan-polarity"
 #: MODEL_NEGATIVE: the qualifier a candidate gets when the model, not a rule, says it counts against its
@@ -306,12 +306,7 @@ def fit(examples: list[tuple[Counter, list[str], bool | None, bool]], *, use: di
     """Fit the heads on (text features, rule features, negative?, relevant?) examples (negative? is
     None for a candidate that finds no gold of its theme: it trains only the relevance head).
     Returns the model as JSON-ready data. Needs scikit-learn (the `train` extra)."""
-    try:
-        import numpy as np
-        from scipy.sparse import csr_matrix
-        from sklearn.linear_model import LogisticRegression
-    except ImportError as exc:
-        raise InputError("training a polarity model needs scikit-learn: pip install 'kwaliteitscan[train]'") from exc
+    np, csr_matrix, LogisticRegression = training_tools("a polarity model")
     if not examples:
         raise InputError("no candidates to train on: the training corpus has no gold codings that match its text")
     use = USE if use is None else use

@@ -157,17 +157,24 @@ def attach(book, model: Suggester, where: str = "suggester"):
 # --------------------------------------------------------------------------- training
 
 
-def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *, threshold: float = 0.6,
-          requires: tuple[str, ...] = (), head_weight: float = 0.5, min_df: int = 2, c: float = 4.0,
-          trained_on: dict | None = None) -> dict:
-    """Fit one logistic regression per theme on (sentence, heading, gold themes) examples;
-    return the suggester as JSON-ready data. Needs scikit-learn (the `train` extra)."""
+def training_tools(what: str):
+    """numpy, scipy's csr_matrix and scikit-learn's LogisticRegression, for training `what` (the
+    `train` extra), or one line saying what to install."""
     try:
         import numpy as np
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:
-        raise InputError("training a suggester needs scikit-learn: pip install 'kwaliteitscan[train]'") from exc
+        raise InputError(f"training {what} needs scikit-learn: pip install 'kwaliteitscan[train]'") from exc
+    return np, csr_matrix, LogisticRegression
+
+
+def train(examples: list[tuple[str, str, set[str]]], themes: tuple[str, ...], *, threshold: float = 0.6,
+          requires: tuple[str, ...] = (), head_weight: float = 0.5, min_df: int = 2, c: float = 4.0,
+          trained_on: dict | None = None) -> dict:
+    """Fit one logistic regression per theme on (sentence, heading, gold themes) examples;
+    return the suggester as JSON-ready data. Needs scikit-learn (the `train` extra)."""
+    np, csr_matrix, LogisticRegression = training_tools("a suggester")
     if not examples:
         raise InputError("no sentences to train on: the training corpus has no gold codings that match its text")
 
